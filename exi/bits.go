@@ -52,6 +52,22 @@ func (w *BitWriter) writeBitsSlow(v uint64, n uint) {
 	w.nacc += n
 }
 
+// writeOctets writes the octets of b, eight bits each.
+func (w *BitWriter) writeOctets(b []byte) {
+	if w.nacc&7 == 0 {
+		w.flush()
+		w.buf = append(w.buf, b...)
+		return
+	}
+	for len(b) >= 4 {
+		w.WriteBits(uint64(binary.BigEndian.Uint32(b)), 32)
+		b = b[4:]
+	}
+	for _, x := range b {
+		w.WriteBits(uint64(x), 8)
+	}
+}
+
 // WriteBit writes one bit.
 func (w *BitWriter) WriteBit(b bool) {
 	var v uint64
@@ -139,6 +155,13 @@ func (r *BitReader) readBitsSlow(n uint) (uint64, error) {
 	if int(n) > r.Remaining() {
 		return 0, r.errAt(ErrTruncated)
 	}
+	if n <= 56 {
+		// Fewer than eight octets left.
+		w := r.tail()
+		v := (w << uint(r.pos&7)) >> (64 - n)
+		r.pos += int(n)
+		return v, nil
+	}
 	var v uint64
 	for n > 0 {
 		byteIdx := r.pos >> 3
@@ -156,6 +179,34 @@ func (r *BitReader) readBitsSlow(n uint) (uint64, error) {
 	return v, nil
 }
 
+// peek returns the next n bits (1 ≤ n ≤ 56) without consuming them, and
+// false when fewer remain.
+func (r *BitReader) peek(n uint) (uint64, bool) {
+	pos := r.pos
+	if i := uint(pos >> 3); i+8 <= uint(len(r.buf)) {
+		return binary.BigEndian.Uint64(r.buf[i:]) << uint(pos&7) >> (64 - n), true
+	}
+	if int(n) > r.Remaining() {
+		return 0, false
+	}
+	return r.tail() << uint(pos&7) >> (64 - n), true
+}
+
+// tail returns the octets from the current one to the end of the input,
+// fewer than eight, left-aligned in a word and padded with zero bits.
+func (r *BitReader) tail() uint64 {
+	i, l := uint(r.pos>>3), uint(len(r.buf))
+	if l >= 8 {
+		// The last eight octets, shifted past those before position.
+		return binary.BigEndian.Uint64(r.buf[l-8:]) << (8 * (i + 8 - l))
+	}
+	var w uint64
+	for j := i; j < l; j++ {
+		w |= uint64(r.buf[j]) << (56 - 8*(j-i))
+	}
+	return w
+}
+
 // ReadBit reads one bit.
 func (r *BitReader) ReadBit() (bool, error) {
 	v, err := r.ReadBits(1)
@@ -164,12 +215,22 @@ func (r *BitReader) ReadBit() (bool, error) {
 
 // ReadUint reads an EXI Unsigned Integer that must fit in 64 bits.
 func (r *BitReader) ReadUint() (uint64, error) {
-	byteIdx := r.pos >> 3
-	if byteIdx >= 0 && byteIdx+8 <= len(r.buf) {
-		// Fast path: up to seven octets from one 64-bit load.
-		w := binary.BigEndian.Uint64(r.buf[byteIdx:]) << uint(r.pos&7)
+	byteIdx := uint(r.pos >> 3)
+	var w uint64
+	lim := uint(7)
+	if byteIdx+8 <= uint(len(r.buf)) {
+		w = binary.BigEndian.Uint64(r.buf[byteIdx:])
+	} else if rem := r.Remaining(); rem >= 8 {
+		w = r.tail()
+		lim = min(uint(rem/8), 7)
+	} else {
+		lim = 0
+	}
+	if lim > 0 {
+		// Fast path: up to seven octets from one word.
+		w <<= uint(r.pos & 7)
 		var v uint64
-		for i := uint(0); i < 7; i++ {
+		for i := uint(0); i < lim; i++ {
 			o := w >> 56
 			w <<= 8
 			v |= (o & 0x7f) << (7 * i)

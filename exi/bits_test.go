@@ -80,3 +80,38 @@ func TestBitsFor(t *testing.T) {
 		}
 	}
 }
+
+// TestReadBitsNearEnd reads at every position of short inputs, where the
+// reader cannot load eight octets, against bits taken one at a time.
+func TestReadBitsNearEnd(t *testing.T) {
+	src := []byte{0xa5, 0x3c, 0xff, 0x01, 0x80, 0x7e, 0x42, 0x99, 0x10, 0xee, 0x5a}
+	bit := func(b []byte, i int) uint64 { return uint64(b[i/8]>>(7-i%8)) & 1 }
+	for l := 0; l <= len(src); l++ {
+		b := src[:l]
+		for pos := 0; pos <= 8*l; pos++ {
+			for n := uint(1); n <= 56; n++ {
+				var r BitReader
+				r.Reset(b)
+				r.pos = pos
+				got, err := r.ReadBits(n)
+				if pos+int(n) > 8*l {
+					if err == nil {
+						t.Fatalf("len %d pos %d n %d: no error", l, pos, n)
+					}
+					continue
+				}
+				var want uint64
+				for i := 0; i < int(n); i++ {
+					want = want<<1 | bit(b, pos+i)
+				}
+				if err != nil || got != want || r.Pos() != pos+int(n) {
+					t.Fatalf("len %d pos %d n %d: %#x, %v, pos %d; want %#x", l, pos, n, got, err, r.Pos(), want)
+				}
+				r.pos = pos
+				if pk, ok := r.peek(n); !ok || pk != want {
+					t.Fatalf("len %d pos %d n %d: peek %#x, %v; want %#x", l, pos, n, pk, ok, want)
+				}
+			}
+		}
+	}
+}

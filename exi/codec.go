@@ -210,14 +210,8 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 			continue
 		}
 		p := st.Prods[found]
-		mark := e.w
-		e.code(st, found)
-		if err := e.value(e.s.Attributes[p.Ref].Type, q, a.Value); err != nil {
-			if !errors.Is(err, ErrValue) && !errors.Is(err, ErrOutOfRange) {
-				return err
-			}
-			// Not representable by its datatype: AT(qname)[untyped value].
-			e.w = mark
+		// Not representable by its datatype: AT(qname)[untyped value].
+		_, err := e.typedOrUntyped(st, found, e.s.Attributes[p.Ref].Type, q, a.Value, func() error {
 			if err := e.code2(st, l2ATUntyped); err != nil {
 				return err
 			}
@@ -232,6 +226,10 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 			}
 			e.w.WriteBits(uint64(k), bitsFor(nat+1))
 			e.stringValue(q, a.Value)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		c.advance(p)
 	}
@@ -247,14 +245,8 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 	if chIdx >= 0 && len(n.Kids) == 0 {
 		p := st.Prods[chIdx]
 		if n.Text != "" {
-			mark := e.w
-			e.code(st, chIdx)
-			if err := e.value(p.Ref, decl.Name, n.Text); err != nil {
-				if !errors.Is(err, ErrValue) && !errors.Is(err, ErrOutOfRange) {
-					return err
-				}
-				// Not representable by its datatype: CH[untyped value].
-				e.w = mark
+			// Not representable by its datatype: CH[untyped value].
+			typed, err := e.typedOrUntyped(st, chIdx, p.Ref, decl.Name, n.Text, func() error {
 				if err := e.code2(st, l2CHUntyped); err != nil {
 					return err
 				}
@@ -264,7 +256,12 @@ func (e *nodeEncoder) element(n *Node, el int32) error {
 				}
 				// The typed CH was skipped: the element ends via EE below,
 				// from content2 or the state reached so far.
-			} else {
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if typed {
 				c.advance(p)
 			}
 		}
@@ -387,6 +384,25 @@ func writeString(w *BitWriter, vt *valueTable, q QName, s string) {
 	vt.add(q, s, n)
 }
 
+// typedOrUntyped writes the event code of production i of st and the
+// value lex with datatype ti. When the datatype cannot represent lex
+// (ErrValue, ErrOutOfRange) it rewinds the writer to before the event code
+// and calls untyped, which codes the event as a deviation. It reports
+// whether the typed event was written.
+func (e *nodeEncoder) typedOrUntyped(st *State, i int, ti int32, q QName, lex string, untyped func() error) (bool, error) {
+	mark := e.w
+	e.code(st, i)
+	err := e.value(ti, q, lex)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, ErrValue) && !errors.Is(err, ErrOutOfRange) {
+		return false, err
+	}
+	e.w = mark
+	return false, untyped()
+}
+
 func (e *nodeEncoder) value(ti int32, q QName, lex string) error {
 	dt := &e.s.Types[ti]
 	bad := func() error {
@@ -435,6 +451,9 @@ func (e *nodeEncoder) value(ti int32, q QName, lex string) error {
 }
 
 func (e *nodeEncoder) integer(dt *Datatype, v *big.Int) error {
+	if !inRange(dt, v) {
+		return e.fail(fmt.Errorf("%w: %v for %s", ErrOutOfRange, v, dt.Name))
+	}
 	switch dt.Kind {
 	case TNBit:
 		off := new(big.Int).Sub(v, big.NewInt(dt.Min))

@@ -10,7 +10,11 @@
 // the facets, the string-table seeds). The generator exigen derives it
 // from the official XSDs and the generated packages under v2g/ hand it out,
 // for example iso20.Schema() for the -20 CommonMessages set. One
-// interpreter in this package codes every set.
+// interpreter in this package codes every set through the Node API. The
+// generated typed API resolves the event codes of its types at generation
+// time and drives the [Encoder] and [Decoder] directly ([Encoder.Code],
+// [Decoder.Code] and the Put and ...Element methods), entering the
+// interpreter only for wildcard and mixed content.
 //
 // # String table
 //

@@ -62,6 +62,21 @@ func (s *Schema) Init() *Schema {
 			st.l2w = uint8(bitsFor(len(secondLevel(buf[:0], st))))
 		}
 	}
+	for gi := range s.Grammars {
+		g := &s.Grammars[gi]
+		if len(g.States) == 0 || g.States[0].ch < 0 {
+			continue
+		}
+		st0 := &g.States[0]
+		p := st0.Prods[st0.ch]
+		if p.Next < 0 || g.States[p.Next].Rep >= 0 || g.States[p.Next].ee < 0 {
+			continue
+		}
+		st1 := &g.States[p.Next]
+		g.simple = true
+		g.chCode, g.chWidth, g.chNext, g.chRef = uint8(st0.ch), st0.width, p.Next, p.Ref
+		g.eeCode, g.eeWidth = uint8(st1.ee), st1.width
+	}
 	s.docWidth = uint8(bitsFor(len(s.Doc) + 1))
 	s.fragWidth = uint8(bitsFor(len(s.Frag) + 2))
 	s.idx = ix

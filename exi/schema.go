@@ -3,7 +3,8 @@ package exi
 // This file holds the data model of a compiled schema set: the string-table
 // seeds, element and attribute declarations, datatypes and the normalised
 // EXI grammars. exigen emits a Schema as Go data; one interpreter in this
-// package encodes and decodes with it.
+// package encodes and decodes with it, and the generated typed code takes
+// its event codes from it at generation time.
 
 // EventKind is the kind of a grammar production's terminal.
 type EventKind uint8
@@ -76,6 +77,15 @@ type Grammar struct {
 	Reps     []Rep
 	Simple   int32 // datatype index when the type is simple, else -1
 	Mixed    bool
+
+	// Derived by Schema.Init: the first-level codes of a grammar whose
+	// entry state has a typed CH and whose state after it has EE, as
+	// simple types' grammars do. chRef is the CH production's datatype.
+	simple          bool
+	chCode, chWidth uint8
+	eeCode, eeWidth uint8
+	chNext          int32
+	chRef           int32
 }
 
 // Element is an element declaration.

@@ -28,8 +28,10 @@ type Fragment interface {
 }
 
 // inlineFrames is the nesting depth the Encoder and Decoder track without
-// allocating.
-const inlineFrames = DefaultMaxDepth
+// allocating. Generated code opens frames only for the root, wildcard and
+// mixed content and a few fallbacks, so few are needed; a smaller array is
+// less to clear per call.
+const inlineFrames = 16
 
 type frame struct {
 	c  cursor
@@ -302,9 +304,17 @@ func (e *Encoder) value() *Datatype {
 	return dt
 }
 
-func (e *Encoder) wrongKind(dt *Datatype, what string) error {
-	return e.Fail(fmt.Errorf("%w: %s value for %s", ErrValue, what, dt.Name))
+func errWrongKind(dt *Datatype, what string) error {
+	return fmt.Errorf("%w: %s value for %s", ErrValue, what, dt.Name)
 }
+
+func errOutOfRange(dt *Datatype, v any) error {
+	return fmt.Errorf("%w: %v for %s", ErrOutOfRange, v, dt.Name)
+}
+
+// The put methods write a value of datatype dt and return an unwrapped
+// error for a value dt cannot represent; the exported methods take the
+// pending value's datatype and keep the error.
 
 // String writes a string value (String datatype, or the literal of an
 // enumeration).
@@ -313,10 +323,21 @@ func (e *Encoder) String(s string) error {
 	if dt == nil {
 		return e.err
 	}
+	return e.keep(e.putString(dt, s))
+}
+
+func (e *Encoder) keep(err error) error {
+	if err != nil {
+		return e.Fail(err)
+	}
+	return nil
+}
+
+func (e *Encoder) putString(dt *Datatype, s string) error {
 	switch dt.Kind {
 	case TString:
 		if dt.MaxLen >= 0 && len(s) > int(dt.MaxLen) && utf8.RuneCountInString(s) > int(dt.MaxLen) {
-			return e.Fail(fmt.Errorf("%w: %d characters for %s", ErrTooLong, utf8.RuneCountInString(s), dt.Name))
+			return fmt.Errorf("%w: %d characters for %s", ErrTooLong, utf8.RuneCountInString(s), dt.Name)
 		}
 		writeString(&e.w, &e.vt, e.vq, s)
 	case TEnum:
@@ -326,9 +347,9 @@ func (e *Encoder) String(s string) error {
 				return nil
 			}
 		}
-		return e.Fail(fmt.Errorf("%w: %q for %s", ErrValue, s, dt.Name))
+		return fmt.Errorf("%w: %q for %s", ErrValue, s, dt.Name)
 	default:
-		return e.wrongKind(dt, "string")
+		return errWrongKind(dt, "string")
 	}
 	return nil
 }
@@ -339,8 +360,12 @@ func (e *Encoder) Bool(b bool) error {
 	if dt == nil {
 		return e.err
 	}
+	return e.keep(e.putBool(dt, b))
+}
+
+func (e *Encoder) putBool(dt *Datatype, b bool) error {
 	if dt.Kind != TBoolean {
-		return e.wrongKind(dt, "boolean")
+		return errWrongKind(dt, "boolean")
 	}
 	e.w.WriteBit(b)
 	return nil
@@ -352,16 +377,18 @@ func (e *Encoder) Binary(b []byte) error {
 	if dt == nil {
 		return e.err
 	}
+	return e.keep(e.putBinary(dt, b))
+}
+
+func (e *Encoder) putBinary(dt *Datatype, b []byte) error {
 	if dt.Kind != THexBinary && dt.Kind != TBase64 {
-		return e.wrongKind(dt, "binary")
+		return errWrongKind(dt, "binary")
 	}
 	if dt.MaxLen >= 0 && len(b) > int(dt.MaxLen) {
-		return e.Fail(fmt.Errorf("%w: %d octets for %s", ErrTooLong, len(b), dt.Name))
+		return fmt.Errorf("%w: %d octets for %s", ErrTooLong, len(b), dt.Name)
 	}
 	e.w.WriteUint(uint64(len(b)))
-	for _, x := range b {
-		e.w.WriteBits(uint64(x), 8)
-	}
+	e.w.writeOctets(b)
 	return nil
 }
 
@@ -371,18 +398,18 @@ func (e *Encoder) Enum(i int) error {
 	if dt == nil {
 		return e.err
 	}
+	return e.keep(e.putEnum(dt, i))
+}
+
+func (e *Encoder) putEnum(dt *Datatype, i int) error {
 	if dt.Kind != TEnum {
-		return e.wrongKind(dt, "enumeration")
+		return errWrongKind(dt, "enumeration")
 	}
 	if i < 0 || i >= len(dt.Enum) {
-		return e.Fail(fmt.Errorf("%w: enumeration index %d for %s", ErrOutOfRange, i, dt.Name))
+		return fmt.Errorf("%w: enumeration index %d for %s", ErrOutOfRange, i, dt.Name)
 	}
 	e.w.WriteBits(uint64(i), uint(dt.Bits))
 	return nil
-}
-
-func (e *Encoder) outOfRange(dt *Datatype, v any) error {
-	return e.Fail(fmt.Errorf("%w: %v for %s", ErrOutOfRange, v, dt.Name))
 }
 
 // Int writes an integer value (Integer, Unsigned Integer or n-bit
@@ -392,19 +419,23 @@ func (e *Encoder) Int(v int64) error {
 	if dt == nil {
 		return e.err
 	}
+	return e.keep(e.putInt(dt, v))
+}
+
+func (e *Encoder) putInt(dt *Datatype, v int64) error {
 	if (dt.HasMin && v < dt.Min) || (dt.HasMax && v > dt.Max) {
-		return e.outOfRange(dt, v)
+		return errOutOfRange(dt, v)
 	}
 	switch dt.Kind {
 	case TNBit:
 		off := uint64(v - dt.Min)
 		if v < dt.Min || (dt.Bits < 64 && off>>dt.Bits != 0) {
-			return e.outOfRange(dt, v)
+			return errOutOfRange(dt, v)
 		}
 		e.w.WriteBits(off, uint(dt.Bits))
 	case TUnsigned:
 		if v < 0 {
-			return e.outOfRange(dt, v)
+			return errOutOfRange(dt, v)
 		}
 		e.w.WriteUint(uint64(v))
 	case TInteger:
@@ -416,22 +447,26 @@ func (e *Encoder) Int(v int64) error {
 			e.w.WriteUint(uint64(v))
 		}
 	default:
-		return e.wrongKind(dt, "integer")
+		return errWrongKind(dt, "integer")
 	}
 	return nil
 }
 
 // Uint writes a non-negative integer value, as Int does.
 func (e *Encoder) Uint(v uint64) error {
-	if v <= math.MaxInt64 {
-		return e.Int(int64(v))
-	}
 	dt := e.value()
 	if dt == nil {
 		return e.err
 	}
+	return e.keep(e.putUint(dt, v))
+}
+
+func (e *Encoder) putUint(dt *Datatype, v uint64) error {
+	if v <= math.MaxInt64 {
+		return e.putInt(dt, int64(v))
+	}
 	if dt.HasMax {
-		return e.outOfRange(dt, v)
+		return errOutOfRange(dt, v)
 	}
 	switch dt.Kind {
 	case TUnsigned:
@@ -440,7 +475,7 @@ func (e *Encoder) Uint(v uint64) error {
 		e.w.WriteBit(false)
 		e.w.WriteUint(v)
 	default:
-		return e.outOfRange(dt, v)
+		return errOutOfRange(dt, v)
 	}
 	return nil
 }
@@ -459,7 +494,7 @@ func (e *Encoder) BigInt(v *big.Int) error {
 		return e.err
 	}
 	if (dt.HasMin && v.Cmp(big.NewInt(dt.Min)) < 0) || (dt.HasMax && v.Cmp(big.NewInt(dt.Max)) > 0) {
-		return e.outOfRange(dt, v)
+		return e.Fail(errOutOfRange(dt, v))
 	}
 	ne := nodeEncoder{s: e.s, w: e.w, opt: e.opt}
 	err := ne.integer(dt, v)
@@ -497,9 +532,54 @@ func (e *Encoder) Content(kids []*Node) error {
 
 // Helpers for elements of simple type: SE, CH and value, EE.
 
+// simpleStart writes SE for el inside the open element when el's grammar
+// is a simple type's (Grammar.simple), followed by its CH, and returns the
+// grammar; the element's frame is not pushed, so the caller writes the
+// value and the EE with simpleEnd. Otherwise it writes nothing and returns
+// nil, and the caller takes the general path, which reports any error.
+func (e *Encoder) simpleStart(el int32) *Grammar {
+	if e.err != nil || e.vdt >= 0 || e.st.depth == 0 || e.st.depth >= e.opt.maxDepth() {
+		return nil
+	}
+	g := &e.s.Grammars[e.s.Elements[el].Grammar]
+	if !g.simple {
+		return nil
+	}
+	f := e.st.top()
+	st := &f.c.g.States[f.c.state]
+	prods := st.Prods
+	for i := range prods {
+		if prods[i].Ref == el && prods[i].Kind == EvSE {
+			e.w.WriteBits(uint64(i), uint(st.width))
+			f.c.advance(prods[i])
+			e.w.WriteBits(uint64(g.chCode), uint(g.chWidth))
+			return g
+		}
+	}
+	return nil
+}
+
+// simpleEnd writes the EE of an element begun by simpleStart, or records
+// err, a value error of that element.
+func (e *Encoder) simpleEnd(el int32, g *Grammar, err error) {
+	if err != nil {
+		e.st.push(frame{c: cursor{g: g, state: g.chNext}, el: el})
+		e.Fail(err)
+		return
+	}
+	e.w.WriteBits(uint64(g.eeCode), uint(g.eeWidth))
+}
+
 // StringElement writes element el with string content s. An empty string
 // is coded as an element without character data.
 func (e *Encoder) StringElement(el int32, s string) {
+	if s != "" {
+		if g := e.simpleStart(el); g != nil {
+			e.vq = e.s.Elements[el].Name
+			e.simpleEnd(el, g, e.putString(&e.s.Types[g.chRef], s))
+			return
+		}
+	}
 	e.StartElement(el)
 	if s != "" {
 		e.Characters()
@@ -510,6 +590,10 @@ func (e *Encoder) StringElement(el int32, s string) {
 
 // BoolElement writes element el with Boolean content.
 func (e *Encoder) BoolElement(el int32, b bool) {
+	if g := e.simpleStart(el); g != nil {
+		e.simpleEnd(el, g, e.putBool(&e.s.Types[g.chRef], b))
+		return
+	}
 	e.StartElement(el)
 	e.Characters()
 	e.Bool(b)
@@ -520,6 +604,12 @@ func (e *Encoder) BoolElement(el int32, b bool) {
 // is coded as an element without character data, as the Node encoder does
 // for empty text.
 func (e *Encoder) BinaryElement(el int32, b []byte) {
+	if len(b) > 0 {
+		if g := e.simpleStart(el); g != nil {
+			e.simpleEnd(el, g, e.putBinary(&e.s.Types[g.chRef], b))
+			return
+		}
+	}
 	e.StartElement(el)
 	if len(b) > 0 {
 		e.Characters()
@@ -530,6 +620,10 @@ func (e *Encoder) BinaryElement(el int32, b []byte) {
 
 // IntElement writes element el with integer content.
 func (e *Encoder) IntElement(el int32, v int64) {
+	if g := e.simpleStart(el); g != nil {
+		e.simpleEnd(el, g, e.putInt(&e.s.Types[g.chRef], v))
+		return
+	}
 	e.StartElement(el)
 	e.Characters()
 	e.Int(v)
@@ -538,6 +632,10 @@ func (e *Encoder) IntElement(el int32, v int64) {
 
 // UintElement writes element el with non-negative integer content.
 func (e *Encoder) UintElement(el int32, v uint64) {
+	if g := e.simpleStart(el); g != nil {
+		e.simpleEnd(el, g, e.putUint(&e.s.Types[g.chRef], v))
+		return
+	}
 	e.StartElement(el)
 	e.Characters()
 	e.Uint(v)
@@ -554,6 +652,10 @@ func (e *Encoder) BigIntElement(el int32, v *big.Int) {
 
 // EnumElement writes element el with the enumeration value of index i.
 func (e *Encoder) EnumElement(el int32, i int) {
+	if g := e.simpleStart(el); g != nil {
+		e.simpleEnd(el, g, e.putEnum(&e.s.Types[g.chRef], i))
+		return
+	}
 	e.StartElement(el)
 	e.Characters()
 	e.Enum(i)

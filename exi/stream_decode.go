@@ -1,7 +1,6 @@
 package exi
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -43,6 +42,8 @@ type Decoder struct {
 	st    frames
 	vdt   int32
 	vq    QName
+	// sdepth counts the levels generated code entered without a frame.
+	sdepth int
 }
 
 // Reset starts decoding the EXI document b with schema s and reads the
@@ -54,7 +55,7 @@ func (d *Decoder) Reset(s *Schema, b []byte, opt Options) { d.reset(s, b, opt, f
 func (d *Decoder) ResetFragment(s *Schema, b []byte, opt Options) { d.reset(s, b, opt, true) }
 
 func (d *Decoder) reset(s *Schema, b []byte, opt Options, frag bool) {
-	d.s, d.opt, d.err, d.frag, d.done, d.vdt = s, opt, nil, frag, false, -1
+	d.s, d.opt, d.err, d.frag, d.done, d.vdt, d.sdepth = s, opt, nil, frag, false, -1, 0
 	d.vt.reset(opt)
 	d.names.init(s)
 	d.st.reset()
@@ -101,7 +102,7 @@ func (d *Decoder) bits(n uint) uint64 {
 }
 
 func (d *Decoder) push(el int32) {
-	if d.st.depth >= d.opt.maxDepth() {
+	if d.st.depth+d.sdepth >= d.opt.maxDepth() {
 		d.Fail(ErrDepth)
 		return
 	}
@@ -143,13 +144,11 @@ func (d *Decoder) Next() (Event, error) {
 	f := d.st.top()
 	st := &f.c.g.States[f.c.state]
 	np := len(st.Prods)
-	var code uint64
-	if pos, n := d.r.pos, uint(st.width); uint(pos>>3)+8 <= uint(len(d.r.buf)) {
-		// The bit reader's fast path, inline.
-		code = binary.BigEndian.Uint64(d.r.buf[pos>>3:]) << uint(pos&7) >> (64 - n)
-		d.r.pos = pos + int(n)
+	code, ok := d.r.peek(uint(st.width))
+	if ok {
+		d.r.pos += int(st.width)
 	} else {
-		code = d.bits(n)
+		code = d.bits(uint(st.width))
 		if d.err != nil {
 			return Event{}, d.err
 		}
@@ -529,7 +528,7 @@ func (d *Decoder) Content() []*Node {
 	}
 	f := d.st.top()
 	decl := &d.s.Elements[f.el]
-	nd := &nodeDecoder{s: d.s, r: d.r, vt: d.vt, opt: d.opt, names: d.names, depth: d.st.depth}
+	nd := &nodeDecoder{s: d.s, r: d.r, vt: d.vt, opt: d.opt, names: d.names, depth: d.st.depth + d.sdepth}
 	n := &Node{}
 	err := nd.content(n, decl.Name, &f.c)
 	d.r, d.vt, d.names = nd.r, nd.vt, nd.names
@@ -570,6 +569,46 @@ func (d *Decoder) NextAttribute() (int32, bool) {
 // Helpers for elements of simple type, called after their SE: CH and
 // value, then EE.
 
+// simpleText reads the CH of an element whose SE was just read, when its
+// grammar is a simple type's and the next event code is that CH; the
+// value must follow, then simpleEnd. Otherwise it reads nothing and
+// reports false.
+func (d *Decoder) simpleText() bool {
+	if d.err != nil || d.vdt >= 0 || d.st.depth == 0 {
+		return false
+	}
+	f := d.st.top()
+	g := f.c.g
+	if !g.simple || f.c.state != 0 {
+		return false
+	}
+	if c, ok := d.r.peek(uint(g.chWidth)); !ok || c != uint64(g.chCode) {
+		return false
+	}
+	d.r.pos += int(g.chWidth)
+	f.c.state, f.c.count = g.chNext, 0
+	d.vdt, d.vq = g.chRef, d.s.Elements[f.el].Name
+	return true
+}
+
+// simpleEnd reads the EE after the value of simpleText, through the
+// general path when the event code is not that EE.
+func (d *Decoder) simpleEnd() {
+	if d.err != nil {
+		return
+	}
+	f := d.st.top()
+	g := f.c.g
+	if f.c.state == g.chNext {
+		if c, ok := d.r.peek(uint(g.eeWidth)); ok && c == uint64(g.eeCode) {
+			d.r.pos += int(g.eeWidth)
+			d.end()
+			return
+		}
+	}
+	d.End()
+}
+
 func (d *Decoder) text() bool {
 	ev, err := d.Next()
 	if err != nil {
@@ -598,6 +637,11 @@ func (d *Decoder) needText() bool {
 // ElementString reads string content (empty for an element without
 // character data) and the EE.
 func (d *Decoder) ElementString() string {
+	if d.simpleText() {
+		v := d.String()
+		d.simpleEnd()
+		return v
+	}
 	if !d.text() {
 		return ""
 	}
@@ -608,6 +652,11 @@ func (d *Decoder) ElementString() string {
 
 // ElementBool reads Boolean content and the EE.
 func (d *Decoder) ElementBool() bool {
+	if d.simpleText() {
+		v := d.Bool()
+		d.simpleEnd()
+		return v
+	}
 	if !d.needText() {
 		return false
 	}
@@ -619,6 +668,11 @@ func (d *Decoder) ElementBool() bool {
 // ElementBinary reads binary content, appended to dst, and the EE. An
 // element without character data is an empty, non-nil value.
 func (d *Decoder) ElementBinary(dst []byte) []byte {
+	if d.simpleText() {
+		v := d.AppendBinary(dst)
+		d.simpleEnd()
+		return v
+	}
 	if !d.text() {
 		if dst == nil {
 			dst = []byte{}
@@ -632,6 +686,11 @@ func (d *Decoder) ElementBinary(dst []byte) []byte {
 
 // ElementInt reads integer content and the EE.
 func (d *Decoder) ElementInt() int64 {
+	if d.simpleText() {
+		v := d.Int()
+		d.simpleEnd()
+		return v
+	}
 	if !d.needText() {
 		return 0
 	}
@@ -642,6 +701,11 @@ func (d *Decoder) ElementInt() int64 {
 
 // ElementUint reads non-negative integer content and the EE.
 func (d *Decoder) ElementUint() uint64 {
+	if d.simpleText() {
+		v := d.Uint()
+		d.simpleEnd()
+		return v
+	}
 	if !d.needText() {
 		return 0
 	}
@@ -662,6 +726,11 @@ func (d *Decoder) ElementBigInt() *big.Int {
 
 // ElementEnum reads enumeration content and the EE.
 func (d *Decoder) ElementEnum() int {
+	if d.simpleText() {
+		v := d.Enum()
+		d.simpleEnd()
+		return v
+	}
 	if !d.needText() {
 		return 0
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/v2gstack/iso15118/exi"
 	"github.com/v2gstack/iso15118/internal/testvec"
 	"github.com/v2gstack/iso15118/v2g"
+	"github.com/v2gstack/iso15118/v2g/iso20"
 )
 
 // sessionSetupReq is SessionSetupReq with SessionID 8×00, TimeStamp
@@ -411,7 +412,9 @@ func TestHugeLengths(t *testing.T) {
 }
 
 // TestIntegerRange: TimeStamp is an xs:unsignedLong, so 2^64 does not
-// decode, and a run of continuation groups is refused in linear time.
+// decode, and a run of continuation groups is refused in linear time. The
+// encoders do not write 2^64 typed (the Node encoder codes it as untyped
+// character data), so the offending stream is built bit by bit.
 func TestIntegerRange(t *testing.T) {
 	sc := common(t)
 	enc := func(ts string) []byte {
@@ -426,17 +429,57 @@ func TestIntegerRange(t *testing.T) {
 		}
 		return b
 	}
+	const max = 1<<64 - 1
 	if _, err := sc.DecodeDocument(enc("18446744073709551615"), exi.Options{}); err != nil {
 		t.Errorf("TimeStamp 2^64-1: %v", err)
 	}
-	b := enc("18446744073709551616")
-	wantDecodeError(t, "TimeStamp 2^64", decodeAs(sc, false, b, exi.Options{}), exi.ErrOutOfRange, 8, len(b)*8)
+	// 2^64-1 and 2^64 are both ten 7-bit groups: nine 0xff then 0x01, and
+	// nine 0x80 then 0x02. Replace the one by the other.
+	hi := enc("18446744073709551615")
+	at := lengthField(t, hi, enc("18446744073709551614"), max, max-1)
+	var r exi.BitReader
+	r.Reset(hi)
+	var w exi.BitWriter
+	for i := 0; i < at; i++ {
+		v, _ := r.ReadBits(1)
+		w.WriteBits(v, 1)
+	}
+	for i := 0; i < 9; i++ {
+		w.WriteBits(0x80, 8)
+	}
+	w.WriteBits(0x02, 8)
+	r.ReadBits(80)
+	for r.Remaining() > 0 {
+		v, _ := r.ReadBits(1)
+		w.WriteBits(v, 1)
+	}
+	b := w.Bytes()
+	if len(b) != len(hi) {
+		t.Fatalf("stream of %d octets, want %d", len(b), len(hi))
+	}
+	wantDecodeError(t, "TimeStamp 2^64", decodeAs(sc, false, b, exi.Options{}), exi.ErrOutOfRange, at, at+80)
+	// The typed decoder reads TimeStamp into a uint64, which 2^64 overflows.
+	var typed iso20.SessionSetupReq
+	wantDecodeError(t, "TimeStamp 2^64, typed", typed.DecodeEXI(b, exi.Options{}), exi.ErrOverflow, at, at+80)
+
+	// The Node encoder codes 2^64 as untyped character data, which its
+	// decoder reads back as written and the typed decoder refuses.
+	u := enc("18446744073709551616")
+	n, err := sc.DecodeDocument(u, exi.Options{})
+	if err != nil {
+		t.Fatalf("TimeStamp 2^64 untyped: %v", err)
+	}
+	if got := n.Kids[0].Kids[1].Text; got != "18446744073709551616" {
+		t.Errorf("TimeStamp 2^64 untyped: decoded %q", got)
+	}
+	if err := typed.DecodeEXI(u, exi.Options{}); !errors.Is(err, exi.ErrUnsupported) {
+		t.Errorf("TimeStamp 2^64 untyped, typed decoder: %v, want ErrUnsupported", err)
+	}
 
 	a := enc("1")
-	at := lengthField(t, a, enc("2"), 1, 2)
-	var r exi.BitReader
+	at = lengthField(t, a, enc("2"), 1, 2)
 	r.Reset(a)
-	var w exi.BitWriter
+	w.Reset(nil)
 	for i := 0; i < at; i++ {
 		v, _ := r.ReadBits(1)
 		w.WriteBits(v, 1)
@@ -447,7 +490,7 @@ func TestIntegerRange(t *testing.T) {
 	w.WriteBits(0x01, 8)
 	in := w.Bytes()
 	start := time.Now()
-	err := decodeAs(sc, false, in, exi.Options{})
+	err = decodeAs(sc, false, in, exi.Options{})
 	if !errors.Is(err, exi.ErrOutOfRange) {
 		t.Errorf("200000 groups: %v, want ErrOutOfRange", err)
 	}

@@ -37,6 +37,8 @@ type SupportedAppProtocolReq struct {
 }
 
 func (x *SupportedAppProtocolReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.AppProtocol) > 20 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -46,26 +48,56 @@ func (x *SupportedAppProtocolReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AppProtocol {
-		e.StartElement(1)
-		x.AppProtocol[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.AppProtocol[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.AppProtocol[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 20:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SupportedAppProtocolReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedAppProtocolReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.AppProtocol == nil {
 					x.AppProtocol = old.AppProtocol[:0]
 				}
@@ -78,14 +110,74 @@ func (x *SupportedAppProtocolReq) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.AppProtocol = append(x.AppProtocol, AppProtocol{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.AppProtocol[len(x.AppProtocol)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.AppProtocol == nil {
+					x.AppProtocol = old.AppProtocol[:0]
+				}
+				if len(x.AppProtocol) >= 20 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.AppProtocol); n < cap(x.AppProtocol) {
+					x.AppProtocol = x.AppProtocol[:n+1]
+				} else {
+					x.AppProtocol = append(x.AppProtocol, AppProtocol{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.AppProtocol[len(x.AppProtocol)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 20:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -100,42 +192,126 @@ type AppProtocol struct {
 }
 
 func (x *AppProtocol) encodeEXI(e *exi.Encoder) {
-	e.StringElement(2, x.ProtocolNamespace)
-	e.UintElement(3, uint64(x.VersionNumberMajor))
-	e.UintElement(4, uint64(x.VersionNumberMinor))
-	e.UintElement(5, uint64(x.SchemaID))
-	e.UintElement(6, uint64(x.Priority))
+	e.Code(0, 1)
+	if x.ProtocolNamespace != "" {
+		e.Code(0, 1)
+		e.PutString(0, exi.QName{URI: 0, Local: 2}, x.ProtocolNamespace)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.VersionNumberMajor))
+	e.Code(0, 3)
+	e.PutUint(1, uint64(x.VersionNumberMinor))
+	e.Code(0, 3)
+	e.PutUint(2, uint64(x.SchemaID))
+	e.Code(0, 3)
+	e.PutUint(3, uint64(x.Priority))
+	e.Code(0, 2)
 }
 
 func (x *AppProtocol) decodeEXI(d *exi.Decoder) {
 	*x = AppProtocol{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.ProtocolNamespace = d.ElementString()
-			case 3:
-				x.VersionNumberMajor = uint32(d.ElementUint())
-			case 4:
-				x.VersionNumberMinor = uint32(d.ElementUint())
-			case 5:
-				x.SchemaID = uint8(d.ElementUint())
-			case 6:
-				x.Priority = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ProtocolNamespace = d.StringElement(2)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VersionNumberMajor = uint32(d.UintElement(3))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VersionNumberMinor = uint32(d.UintElement(4))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SchemaID = uint8(d.UintElement(5))
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Priority = uint8(d.UintElement(6))
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -147,40 +323,89 @@ type SupportedAppProtocolRes struct {
 }
 
 func (x *SupportedAppProtocolRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(8, int(x.ResponseCode))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(4, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
 	if x.SchemaID != nil {
-		e.UintElement(9, uint64(*x.SchemaID))
+		e.Code(0, 3)
+		e.PutUint(2, uint64(*x.SchemaID))
+		st = 2
+		e.Code(0, 1)
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SupportedAppProtocolRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedAppProtocolRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 8:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 9:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(8))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SchemaID = old.SchemaID
 				if x.SchemaID == nil {
 					x.SchemaID = new(uint8)
 				}
-				*x.SchemaID = uint8(d.ElementUint())
+				*x.SchemaID = uint8(d.UintElement(9))
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -191,25 +416,49 @@ type Priority struct {
 }
 
 func (x *Priority) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(3, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Priority) decodeEXI(d *exi.Decoder) {
 	*x = Priority{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 1})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -220,27 +469,62 @@ type ProtocolNamespace struct {
 }
 
 func (x *ProtocolNamespace) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(0, exi.QName{URI: 0, Local: 2}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ProtocolNamespace) decodeEXI(d *exi.Decoder) {
 	*x = ProtocolNamespace{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 0, Local: 2})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -251,25 +535,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(4, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 0, Local: 3})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -280,25 +588,49 @@ type SchemaID struct {
 }
 
 func (x *SchemaID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(2, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SchemaID) decodeEXI(d *exi.Decoder) {
 	*x = SchemaID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 4})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -309,25 +641,49 @@ type VersionNumberMajor struct {
 }
 
 func (x *VersionNumberMajor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VersionNumberMajor) decodeEXI(d *exi.Decoder) {
 	*x = VersionNumberMajor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 0, Local: 5})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -338,25 +694,49 @@ type VersionNumberMinor struct {
 }
 
 func (x *VersionNumberMinor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VersionNumberMinor) decodeEXI(d *exi.Decoder) {
 	*x = VersionNumberMinor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 0, Local: 6})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -369,7 +749,7 @@ func (x *SupportedAppProtocolReq) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -383,6 +763,7 @@ func (x *SupportedAppProtocolReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -393,7 +774,7 @@ func (x *SupportedAppProtocolReq) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -406,6 +787,7 @@ func (x *SupportedAppProtocolReq) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -417,7 +799,7 @@ func (x *SupportedAppProtocolRes) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -431,6 +813,7 @@ func (x *SupportedAppProtocolRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -441,7 +824,7 @@ func (x *SupportedAppProtocolRes) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -454,6 +837,7 @@ func (x *SupportedAppProtocolRes) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -464,7 +848,7 @@ func (x *AppProtocol) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -477,6 +861,7 @@ func (x *AppProtocol) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -487,7 +872,7 @@ func (x *Priority) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -500,6 +885,7 @@ func (x *Priority) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -510,7 +896,7 @@ func (x *ProtocolNamespace) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -523,6 +909,7 @@ func (x *ProtocolNamespace) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -533,7 +920,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -546,6 +933,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -556,7 +944,7 @@ func (x *SchemaID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -569,6 +957,7 @@ func (x *SchemaID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -579,7 +968,7 @@ func (x *VersionNumberMajor) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -592,6 +981,7 @@ func (x *VersionNumberMajor) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -602,7 +992,7 @@ func (x *VersionNumberMinor) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -615,6 +1005,7 @@ func (x *VersionNumberMinor) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -632,10 +1023,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(SupportedAppProtocolReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SupportedAppProtocolRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -667,38 +1060,47 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(SupportedAppProtocolReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SupportedAppProtocolRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(AppProtocol)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Priority)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(ProtocolNamespace)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SchemaID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(VersionNumberMajor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(VersionNumberMinor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -485,40 +485,77 @@ type V2GMessage struct {
 }
 
 func (x *V2GMessage) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(49)
+	e.Code(0, 1)
 	x.Body.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *V2GMessage) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = V2GMessage{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.Body = old.Body
-				x.Body.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Body = old.Body
+				if !d.Down() {
+					return
+				}
+				x.Body.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -531,53 +568,151 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
 	if x.Notification != nil {
-		e.StartElement(3)
+		e.Code(0, 2)
 		x.Notification.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.Signature != nil {
-		e.StartElement(6)
-		x.Signature.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.Signature.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Signature.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Notification = old.Notification
 				if x.Notification == nil {
 					x.Notification = new(Notification)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Notification.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 2
+			case 1:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Signature = old.Signature
+				if x.Signature == nil {
+					x.Signature = new(Signature)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -589,40 +724,94 @@ type Notification struct {
 }
 
 func (x *Notification) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(4, int(x.FaultCode))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(1, int(x.FaultCode))
+	st = 1
+	e.Code(0, 1)
 	if x.FaultMsg != nil {
-		e.StringElement(5, *x.FaultMsg)
+		e.Code(0, 2)
+		if *x.FaultMsg != "" {
+			e.Code(0, 1)
+			e.PutString(2, exi.QName{URI: 6, Local: 79}, *x.FaultMsg)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Notification) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Notification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 4:
-				x.FaultCode = FaultCode(d.ElementEnum())
-			case 5:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FaultCode = FaultCode(d.EnumElement(4))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.FaultMsg = old.FaultMsg
 				if x.FaultMsg == nil {
 					x.FaultMsg = new(string)
 				}
-				*x.FaultMsg = d.ElementString()
+				*x.FaultMsg = d.StringElement(5)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -637,66 +826,167 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(7)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(17)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(18)
+		e.Code(0, 2)
+		e.Enter(18)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(48)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(48)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 7:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 17:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 18:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(18)
 				x.KeyInfo.decodeEXI(d)
-			case 48:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -705,14 +995,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(48)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(48)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(48)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -726,59 +1074,141 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(8)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(9)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(8)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(8)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(9)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(11)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(4, 3)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(8)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 8:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(8)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 9:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(9)
 				x.SignatureMethod.decodeEXI(d)
-			case 11:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -787,14 +1217,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -874,84 +1339,337 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(12)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(15)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(16, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(15)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(6, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 12:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
 				x.DigestMethod.decodeEXI(d)
-			case 16:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(15)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestValue = d.BinaryElement(16, old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -962,31 +1680,56 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(13)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(13)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(13)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 13:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -995,14 +1738,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(13)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(13)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1078,44 +1850,105 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(8, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(8, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(8, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1259,406 +2092,904 @@ type Body struct {
 }
 
 func (x *Body) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.AuthorizationReq != nil) + present(x.AuthorizationRes != nil) + present(x.CableCheckReq != nil) + present(x.CableCheckRes != nil) + present(x.CertificateInstallationReq != nil) + present(x.CertificateInstallationRes != nil) + present(x.CertificateUpdateReq != nil) + present(x.CertificateUpdateRes != nil) + present(x.ChargeParameterDiscoveryReq != nil) + present(x.ChargeParameterDiscoveryRes != nil) + present(x.ChargingStatusReq != nil) + present(x.ChargingStatusRes != nil) + present(x.CurrentDemandReq != nil) + present(x.CurrentDemandRes != nil) + present(x.MeteringReceiptReq != nil) + present(x.MeteringReceiptRes != nil) + present(x.PaymentDetailsReq != nil) + present(x.PaymentDetailsRes != nil) + present(x.PaymentServiceSelectionReq != nil) + present(x.PaymentServiceSelectionRes != nil) + present(x.PowerDeliveryReq != nil) + present(x.PowerDeliveryRes != nil) + present(x.PreChargeReq != nil) + present(x.PreChargeRes != nil) + present(x.ServiceDetailReq != nil) + present(x.ServiceDetailRes != nil) + present(x.ServiceDiscoveryReq != nil) + present(x.ServiceDiscoveryRes != nil) + present(x.SessionSetupReq != nil) + present(x.SessionSetupRes != nil) + present(x.SessionStopReq != nil) + present(x.SessionStopRes != nil) + present(x.WeldingDetectionReq != nil) + present(x.WeldingDetectionRes != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.AuthorizationReq != nil {
-		e.StartElement(50)
+		e.Code(0, 6)
 		x.AuthorizationReq.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.AuthorizationRes != nil {
-		e.StartElement(52)
-		x.AuthorizationRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 6)
+			x.AuthorizationRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CableCheckReq != nil {
-		e.StartElement(56)
-		x.CableCheckReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 6)
+			x.CableCheckReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CableCheckRes != nil {
-		e.StartElement(61)
-		x.CableCheckRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 6)
+			x.CableCheckRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateInstallationReq != nil {
-		e.StartElement(69)
-		x.CertificateInstallationReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 6)
+			x.CertificateInstallationReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateInstallationRes != nil {
-		e.StartElement(73)
-		x.CertificateInstallationRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 6)
+			x.CertificateInstallationRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateUpdateReq != nil {
-		e.StartElement(83)
-		x.CertificateUpdateReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 6)
+			x.CertificateUpdateReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CertificateUpdateRes != nil {
-		e.StartElement(87)
-		x.CertificateUpdateRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 6)
+			x.CertificateUpdateRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargeParameterDiscoveryReq != nil {
-		e.StartElement(95)
-		x.ChargeParameterDiscoveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(9, 6)
+			x.ChargeParameterDiscoveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargeParameterDiscoveryRes != nil {
-		e.StartElement(117)
-		x.ChargeParameterDiscoveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(10, 6)
+			x.ChargeParameterDiscoveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingStatusReq != nil {
-		e.StartElement(159)
-		x.ChargingStatusReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(11, 6)
+			x.ChargingStatusReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingStatusRes != nil {
-		e.StartElement(160)
-		x.ChargingStatusRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(12, 6)
+			x.ChargingStatusRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CurrentDemandReq != nil {
-		e.StartElement(173)
-		x.CurrentDemandReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(13, 6)
+			x.CurrentDemandReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CurrentDemandRes != nil {
-		e.StartElement(184)
-		x.CurrentDemandRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(14, 6)
+			x.CurrentDemandRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeteringReceiptReq != nil {
-		e.StartElement(199)
-		x.MeteringReceiptReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(15, 6)
+			x.MeteringReceiptReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeteringReceiptRes != nil {
-		e.StartElement(203)
-		x.MeteringReceiptRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(16, 6)
+			x.MeteringReceiptRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentDetailsReq != nil {
-		e.StartElement(208)
-		x.PaymentDetailsReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(17, 6)
+			x.PaymentDetailsReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentDetailsRes != nil {
-		e.StartElement(211)
-		x.PaymentDetailsRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(18, 6)
+			x.PaymentDetailsRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentServiceSelectionReq != nil {
-		e.StartElement(215)
-		x.PaymentServiceSelectionReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(19, 6)
+			x.PaymentServiceSelectionReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PaymentServiceSelectionRes != nil {
-		e.StartElement(221)
-		x.PaymentServiceSelectionRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(20, 6)
+			x.PaymentServiceSelectionRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PowerDeliveryReq != nil {
-		e.StartElement(223)
-		x.PowerDeliveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(21, 6)
+			x.PowerDeliveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PowerDeliveryRes != nil {
-		e.StartElement(236)
-		x.PowerDeliveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(22, 6)
+			x.PowerDeliveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PreChargeReq != nil {
-		e.StartElement(238)
-		x.PreChargeReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(23, 6)
+			x.PreChargeReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PreChargeRes != nil {
-		e.StartElement(242)
-		x.PreChargeRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(24, 6)
+			x.PreChargeRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDetailReq != nil {
-		e.StartElement(246)
-		x.ServiceDetailReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(25, 6)
+			x.ServiceDetailReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDetailRes != nil {
-		e.StartElement(248)
-		x.ServiceDetailRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(26, 6)
+			x.ServiceDetailRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDiscoveryReq != nil {
-		e.StartElement(261)
-		x.ServiceDiscoveryReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(27, 6)
+			x.ServiceDiscoveryReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ServiceDiscoveryRes != nil {
-		e.StartElement(264)
-		x.ServiceDiscoveryRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(28, 6)
+			x.ServiceDiscoveryRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionSetupReq != nil {
-		e.StartElement(278)
-		x.SessionSetupReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(29, 6)
+			x.SessionSetupReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionSetupRes != nil {
-		e.StartElement(280)
-		x.SessionSetupRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(30, 6)
+			x.SessionSetupRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionStopReq != nil {
-		e.StartElement(284)
-		x.SessionStopReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(31, 6)
+			x.SessionStopReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.SessionStopRes != nil {
-		e.StartElement(286)
-		x.SessionStopRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(32, 6)
+			x.SessionStopRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WeldingDetectionReq != nil {
-		e.StartElement(288)
-		x.WeldingDetectionReq.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(33, 6)
+			x.WeldingDetectionReq.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WeldingDetectionRes != nil {
-		e.StartElement(290)
-		x.WeldingDetectionRes.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(34, 6)
+			x.WeldingDetectionRes.encodeEXI(e)
+			st = 1
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(35, 6)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Body) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Body{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 50:
+		switch st {
+		case 0:
+			c, ok := d.Code(6)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AuthorizationReq = old.AuthorizationReq
 				if x.AuthorizationReq == nil {
 					x.AuthorizationReq = new(AuthorizationReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AuthorizationReq.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 1
+			case 1:
 				x.AuthorizationRes = old.AuthorizationRes
 				if x.AuthorizationRes == nil {
 					x.AuthorizationRes = new(AuthorizationRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AuthorizationRes.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 1
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 55})
+				return
+			case 3:
 				x.CableCheckReq = old.CableCheckReq
 				if x.CableCheckReq == nil {
 					x.CableCheckReq = new(CableCheckReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CableCheckReq.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 1
+			case 4:
 				x.CableCheckRes = old.CableCheckRes
 				if x.CableCheckRes == nil {
 					x.CableCheckRes = new(CableCheckRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CableCheckRes.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 1
+			case 5:
 				x.CertificateInstallationReq = old.CertificateInstallationReq
 				if x.CertificateInstallationReq == nil {
 					x.CertificateInstallationReq = new(CertificateInstallationReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateInstallationReq.decodeEXI(d)
-			case 73:
+				d.Up()
+				st = 1
+			case 6:
 				x.CertificateInstallationRes = old.CertificateInstallationRes
 				if x.CertificateInstallationRes == nil {
 					x.CertificateInstallationRes = new(CertificateInstallationRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateInstallationRes.decodeEXI(d)
-			case 83:
+				d.Up()
+				st = 1
+			case 7:
 				x.CertificateUpdateReq = old.CertificateUpdateReq
 				if x.CertificateUpdateReq == nil {
 					x.CertificateUpdateReq = new(CertificateUpdateReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateUpdateReq.decodeEXI(d)
-			case 87:
+				d.Up()
+				st = 1
+			case 8:
 				x.CertificateUpdateRes = old.CertificateUpdateRes
 				if x.CertificateUpdateRes == nil {
 					x.CertificateUpdateRes = new(CertificateUpdateRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CertificateUpdateRes.decodeEXI(d)
-			case 95:
+				d.Up()
+				st = 1
+			case 9:
 				x.ChargeParameterDiscoveryReq = old.ChargeParameterDiscoveryReq
 				if x.ChargeParameterDiscoveryReq == nil {
 					x.ChargeParameterDiscoveryReq = new(ChargeParameterDiscoveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargeParameterDiscoveryReq.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 1
+			case 10:
 				x.ChargeParameterDiscoveryRes = old.ChargeParameterDiscoveryRes
 				if x.ChargeParameterDiscoveryRes == nil {
 					x.ChargeParameterDiscoveryRes = new(ChargeParameterDiscoveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargeParameterDiscoveryRes.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 1
+			case 11:
 				x.ChargingStatusReq = old.ChargingStatusReq
 				if x.ChargingStatusReq == nil {
 					x.ChargingStatusReq = new(ChargingStatusReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingStatusReq.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 1
+			case 12:
 				x.ChargingStatusRes = old.ChargingStatusRes
 				if x.ChargingStatusRes == nil {
 					x.ChargingStatusRes = new(ChargingStatusRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingStatusRes.decodeEXI(d)
-			case 173:
+				d.Up()
+				st = 1
+			case 13:
 				x.CurrentDemandReq = old.CurrentDemandReq
 				if x.CurrentDemandReq == nil {
 					x.CurrentDemandReq = new(CurrentDemandReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurrentDemandReq.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 1
+			case 14:
 				x.CurrentDemandRes = old.CurrentDemandRes
 				if x.CurrentDemandRes == nil {
 					x.CurrentDemandRes = new(CurrentDemandRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurrentDemandRes.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 1
+			case 15:
 				x.MeteringReceiptReq = old.MeteringReceiptReq
 				if x.MeteringReceiptReq == nil {
 					x.MeteringReceiptReq = new(MeteringReceiptReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeteringReceiptReq.decodeEXI(d)
-			case 203:
+				d.Up()
+				st = 1
+			case 16:
 				x.MeteringReceiptRes = old.MeteringReceiptRes
 				if x.MeteringReceiptRes == nil {
 					x.MeteringReceiptRes = new(MeteringReceiptRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeteringReceiptRes.decodeEXI(d)
-			case 208:
+				d.Up()
+				st = 1
+			case 17:
 				x.PaymentDetailsReq = old.PaymentDetailsReq
 				if x.PaymentDetailsReq == nil {
 					x.PaymentDetailsReq = new(PaymentDetailsReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentDetailsReq.decodeEXI(d)
-			case 211:
+				d.Up()
+				st = 1
+			case 18:
 				x.PaymentDetailsRes = old.PaymentDetailsRes
 				if x.PaymentDetailsRes == nil {
 					x.PaymentDetailsRes = new(PaymentDetailsRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentDetailsRes.decodeEXI(d)
-			case 215:
+				d.Up()
+				st = 1
+			case 19:
 				x.PaymentServiceSelectionReq = old.PaymentServiceSelectionReq
 				if x.PaymentServiceSelectionReq == nil {
 					x.PaymentServiceSelectionReq = new(PaymentServiceSelectionReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentServiceSelectionReq.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 1
+			case 20:
 				x.PaymentServiceSelectionRes = old.PaymentServiceSelectionRes
 				if x.PaymentServiceSelectionRes == nil {
 					x.PaymentServiceSelectionRes = new(PaymentServiceSelectionRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PaymentServiceSelectionRes.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 1
+			case 21:
 				x.PowerDeliveryReq = old.PowerDeliveryReq
 				if x.PowerDeliveryReq == nil {
 					x.PowerDeliveryReq = new(PowerDeliveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerDeliveryReq.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 1
+			case 22:
 				x.PowerDeliveryRes = old.PowerDeliveryRes
 				if x.PowerDeliveryRes == nil {
 					x.PowerDeliveryRes = new(PowerDeliveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerDeliveryRes.decodeEXI(d)
-			case 238:
+				d.Up()
+				st = 1
+			case 23:
 				x.PreChargeReq = old.PreChargeReq
 				if x.PreChargeReq == nil {
 					x.PreChargeReq = new(PreChargeReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PreChargeReq.decodeEXI(d)
-			case 242:
+				d.Up()
+				st = 1
+			case 24:
 				x.PreChargeRes = old.PreChargeRes
 				if x.PreChargeRes == nil {
 					x.PreChargeRes = new(PreChargeRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PreChargeRes.decodeEXI(d)
-			case 246:
+				d.Up()
+				st = 1
+			case 25:
 				x.ServiceDetailReq = old.ServiceDetailReq
 				if x.ServiceDetailReq == nil {
 					x.ServiceDetailReq = new(ServiceDetailReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDetailReq.decodeEXI(d)
-			case 248:
+				d.Up()
+				st = 1
+			case 26:
 				x.ServiceDetailRes = old.ServiceDetailRes
 				if x.ServiceDetailRes == nil {
 					x.ServiceDetailRes = new(ServiceDetailRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDetailRes.decodeEXI(d)
-			case 261:
+				d.Up()
+				st = 1
+			case 27:
 				x.ServiceDiscoveryReq = old.ServiceDiscoveryReq
 				if x.ServiceDiscoveryReq == nil {
 					x.ServiceDiscoveryReq = new(ServiceDiscoveryReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDiscoveryReq.decodeEXI(d)
-			case 264:
+				d.Up()
+				st = 1
+			case 28:
 				x.ServiceDiscoveryRes = old.ServiceDiscoveryRes
 				if x.ServiceDiscoveryRes == nil {
 					x.ServiceDiscoveryRes = new(ServiceDiscoveryRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceDiscoveryRes.decodeEXI(d)
-			case 278:
+				d.Up()
+				st = 1
+			case 29:
 				x.SessionSetupReq = old.SessionSetupReq
 				if x.SessionSetupReq == nil {
 					x.SessionSetupReq = new(SessionSetupReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionSetupReq.decodeEXI(d)
-			case 280:
+				d.Up()
+				st = 1
+			case 30:
 				x.SessionSetupRes = old.SessionSetupRes
 				if x.SessionSetupRes == nil {
 					x.SessionSetupRes = new(SessionSetupRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionSetupRes.decodeEXI(d)
-			case 284:
+				d.Up()
+				st = 1
+			case 31:
 				x.SessionStopReq = old.SessionStopReq
 				if x.SessionStopReq == nil {
 					x.SessionStopReq = new(SessionStopReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionStopReq.decodeEXI(d)
-			case 286:
+				d.Up()
+				st = 1
+			case 32:
 				x.SessionStopRes = old.SessionStopRes
 				if x.SessionStopRes == nil {
 					x.SessionStopRes = new(SessionStopRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SessionStopRes.decodeEXI(d)
-			case 288:
+				d.Up()
+				st = 1
+			case 33:
 				x.WeldingDetectionReq = old.WeldingDetectionReq
 				if x.WeldingDetectionReq == nil {
 					x.WeldingDetectionReq = new(WeldingDetectionReq)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WeldingDetectionReq.decodeEXI(d)
-			case 290:
+				d.Up()
+				st = 1
+			case 34:
 				x.WeldingDetectionRes = old.WeldingDetectionRes
 				if x.WeldingDetectionRes == nil {
 					x.WeldingDetectionRes = new(WeldingDetectionRes)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WeldingDetectionRes.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 35:
+				return
+			case 36:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1670,49 +3001,119 @@ type AuthorizationReq struct {
 }
 
 func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 5, Local: 62}, *x.Id)
+		st = 1
 	}
 	if x.GenChallenge != nil {
-		e.BinaryElement(51, x.GenChallenge)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.GenChallenge) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(11, x.GenChallenge)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			if len(x.GenChallenge) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(11, x.GenChallenge)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.GenChallenge = d.BinaryElement(51, old.GenChallenge[:0])
+				st = 2
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 51:
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			default:
-				d.Unexpected(ev)
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.GenChallenge = d.BinaryElement(51, old.GenChallenge[:0])
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1724,33 +3125,66 @@ type AuthorizationRes struct {
 }
 
 func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(53, int(x.ResponseCode))
-	e.EnumElement(54, int(x.EVSEProcessing))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(13, int(x.EVSEProcessing))
+	e.Code(0, 2)
 }
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 	*x = AuthorizationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 53:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 54:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(53))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(54))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1761,34 +3195,54 @@ type CableCheckReq struct {
 }
 
 func (x *CableCheckReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(57)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CableCheckReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CableCheckReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 57:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1801,36 +3255,84 @@ type DCEVStatus struct {
 }
 
 func (x *DCEVStatus) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(58, x.EVReady)
-	e.EnumElement(59, int(x.EVErrorCode))
-	e.UintElement(60, uint64(x.EVRESSSOC))
+	e.Code(0, 2)
+	e.PutBool(14, x.EVReady)
+	e.Code(0, 3)
+	e.PutEnum(15, int(x.EVErrorCode))
+	e.Code(0, 3)
+	e.PutUint(16, uint64(x.EVRESSSOC))
+	e.Code(0, 2)
 }
 
 func (x *DCEVStatus) decodeEXI(d *exi.Decoder) {
 	*x = DCEVStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 58:
-				x.EVReady = d.ElementBool()
-			case 59:
-				x.EVErrorCode = DCEVErrorCode(d.ElementEnum())
-			case 60:
-				x.EVRESSSOC = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EVReady = d.BoolElement(58)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVErrorCode = DCEVErrorCode(d.EnumElement(59))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVRESSSOC = uint8(d.UintElement(60))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1843,40 +3345,90 @@ type CableCheckRes struct {
 }
 
 func (x *CableCheckRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(62, int(x.ResponseCode))
-	e.StartElement(63)
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(68, int(x.EVSEProcessing))
+	e.Code(0, 2)
+	e.PutEnum(13, int(x.EVSEProcessing))
+	e.Code(0, 2)
 }
 
 func (x *CableCheckRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CableCheckRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 62:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 63:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 68:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(62))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(68))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1890,46 +3442,132 @@ type DCEVSEStatus struct {
 }
 
 func (x *DCEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(64, uint64(x.NotificationMaxDelay))
-	e.EnumElement(65, int(x.EVSENotification))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	st = 1
+	e.Code(0, 3)
+	e.PutEnum(18, int(x.EVSENotification))
+	st = 2
+	e.Code(0, 1)
 	if x.EVSEIsolationStatus != nil {
-		e.EnumElement(66, int(*x.EVSEIsolationStatus))
+		e.Code(0, 3)
+		e.PutEnum(19, int(*x.EVSEIsolationStatus))
+		st = 3
+		e.Code(0, 1)
 	}
-	e.EnumElement(67, int(x.EVSEStatusCode))
+	switch st {
+	case 2:
+		e.Code(2, 3)
+		e.PutEnum(20, int(x.EVSEStatusCode))
+		st = 4
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 2)
+		e.PutEnum(20, int(x.EVSEStatusCode))
+		st = 4
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DCEVSEStatus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 65:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
-			case 66:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(64))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EVSENotification(d.EnumElement(65))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEIsolationStatus = old.EVSEIsolationStatus
 				if x.EVSEIsolationStatus == nil {
 					x.EVSEIsolationStatus = new(IsolationLevel)
 				}
-				*x.EVSEIsolationStatus = IsolationLevel(d.ElementEnum())
-			case 67:
-				x.EVSEStatusCode = DCEVSEStatusCode(d.ElementEnum())
+				*x.EVSEIsolationStatus = IsolationLevel(d.EnumElement(66))
+				st = 3
+			case 1:
+				x.EVSEStatusCode = DCEVSEStatusCode(d.EnumElement(67))
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEStatusCode = DCEVSEStatusCode(d.EnumElement(67))
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1942,47 +3580,97 @@ type CertificateInstallationReq struct {
 }
 
 func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.BinaryElement(70, x.OEMProvisioningCert)
-	e.StartElement(71)
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 5, Local: 62}, x.Id)
+	e.Code(0, 1)
+	if len(x.OEMProvisioningCert) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(21, x.OEMProvisioningCert)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 70:
-				x.OEMProvisioningCert = d.ElementBinary(old.OEMProvisioningCert[:0])
-			case 71:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OEMProvisioningCert = d.BinaryElement(70, old.OEMProvisioningCert[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
 				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1993,6 +3681,8 @@ type ListOfRootCertificateIDs struct {
 }
 
 func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.RootCertificateID) > 20 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2002,26 +3692,56 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.RootCertificateID {
-		e.StartElement(72)
-		x.RootCertificateID[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.RootCertificateID[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.RootCertificateID[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 20:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ListOfRootCertificateIDs{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 72:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
@@ -2034,14 +3754,74 @@ func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.RootCertificateID == nil {
+					x.RootCertificateID = old.RootCertificateID[:0]
+				}
+				if len(x.RootCertificateID) >= 20 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.RootCertificateID); n < cap(x.RootCertificateID) {
+					x.RootCertificateID = x.RootCertificateID[:n+1]
+				} else {
+					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 20:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2053,33 +3833,72 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(35, x.X509IssuerName)
-	e.BigIntElement(36, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutBigInt(10, x.X509SerialNumber)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 35:
-				x.X509IssuerName = d.ElementString()
-			case 36:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.X509IssuerName = d.StringElement(35)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.X509SerialNumber = d.BigIntElement(36)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2095,61 +3914,164 @@ type CertificateInstallationRes struct {
 }
 
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(74, int(x.ResponseCode))
-	e.StartElement(75)
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
 	x.SAProvisioningCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(79)
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(80)
+	e.Code(0, 1)
 	x.ContractSignatureEncryptedPrivateKey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(81)
+	e.Code(0, 1)
 	x.DHpublickey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(82)
+	e.Code(0, 1)
 	x.EMAID.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 74:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 75:
-				x.SAProvisioningCertificateChain = old.SAProvisioningCertificateChain
-				x.SAProvisioningCertificateChain.decodeEXI(d)
-			case 79:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			case 80:
-				x.ContractSignatureEncryptedPrivateKey = old.ContractSignatureEncryptedPrivateKey
-				x.ContractSignatureEncryptedPrivateKey.decodeEXI(d)
-			case 81:
-				x.DHpublickey = old.DHpublickey
-				x.DHpublickey.decodeEXI(d)
-			case 82:
-				x.EMAID = old.EMAID
-				x.EMAID.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(74))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SAProvisioningCertificateChain = old.SAProvisioningCertificateChain
+				if !d.Down() {
+					return
+				}
+				x.SAProvisioningCertificateChain.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureEncryptedPrivateKey = old.ContractSignatureEncryptedPrivateKey
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureEncryptedPrivateKey.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DHpublickey = old.DHpublickey
+				if !d.Down() {
+					return
+				}
+				x.DHpublickey.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EMAID = old.EMAID
+				if !d.Down() {
+					return
+				}
+				x.EMAID.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2162,58 +4084,142 @@ type CertificateChain struct {
 }
 
 func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(7)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 6, Local: 82}, *x.Id)
+		st = 1
 	}
-	e.BinaryElement(76, x.Certificate)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		if len(x.Certificate) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(21, x.Certificate)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		if len(x.Certificate) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(21, x.Certificate)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SubCertificates != nil {
-		e.StartElement(77)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.Certificate = d.BinaryElement(76, old.Certificate[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 76:
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 77:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Certificate = d.BinaryElement(76, old.Certificate[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2224,6 +4230,8 @@ type SubCertificates struct {
 }
 
 func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Certificate) > 4 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2233,24 +4241,68 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Certificate {
-		e.BinaryElement(78, x.Certificate[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(21, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(21, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			n++
+			switch {
+			case n >= 4:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SubCertificates{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 78:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
@@ -2258,14 +4310,61 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(78, nil))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Certificate == nil {
+					x.Certificate = old.Certificate[:0]
+				}
+				if len(x.Certificate) >= 4 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.Certificate = append(x.Certificate, d.BinaryElement(78, nil))
+				n++
+				switch {
+				case n >= 4:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2277,38 +4376,83 @@ type ContractSignatureEncryptedPrivateKey struct {
 }
 
 func (x *ContractSignatureEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 6, Local: 82}, x.Id)
+	st = 1
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(22, x.Value)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ContractSignatureEncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ContractSignatureEncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 5, Local: 35})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2320,38 +4464,83 @@ type DiffieHellmanPublickey struct {
 }
 
 func (x *DiffieHellmanPublickey) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 6, Local: 82}, x.Id)
+	st = 1
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(23, x.Value)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DiffieHellmanPublickey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DiffieHellmanPublickey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2363,37 +4552,82 @@ type EMAID struct {
 }
 
 func (x *EMAID) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 6, Local: 82}, x.Id)
+	st = 1
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.Value)
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EMAID) decodeEXI(d *exi.Decoder) {
 	*x = EMAID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 124})
+				x.Value = d.String()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2407,53 +4641,120 @@ type CertificateUpdateReq struct {
 }
 
 func (x *CertificateUpdateReq) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.StartElement(84)
+	e.Code(0, 1)
+	e.PutString(7, exi.QName{URI: 5, Local: 62}, x.Id)
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StringElement(85, x.EMAID)
-	e.StartElement(86)
+	e.Code(0, 1)
+	if x.EMAID != "" {
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.EMAID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *CertificateUpdateReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateUpdateReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 84:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureCertChain.decodeEXI(d)
-			case 85:
-				x.EMAID = d.ElementString()
-			case 86:
-				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
-				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EMAID = d.StringElement(85)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
+				x.ListOfRootCertificateIDs.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2470,70 +4771,208 @@ type CertificateUpdateRes struct {
 }
 
 func (x *CertificateUpdateRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(88, int(x.ResponseCode))
-	e.StartElement(89)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
 	x.SAProvisioningCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(90)
+	st = 2
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(91)
+	st = 3
+	e.Code(0, 1)
 	x.ContractSignatureEncryptedPrivateKey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(92)
+	st = 4
+	e.Code(0, 1)
 	x.DHpublickey.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(93)
+	st = 5
+	e.Code(0, 1)
 	x.EMAID.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.RetryCounter != nil {
-		e.IntElement(94, int64(*x.RetryCounter))
+		e.Code(0, 3)
+		e.PutInt(25, int64(*x.RetryCounter))
+		st = 7
+		e.Code(0, 1)
+	}
+	switch st {
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *CertificateUpdateRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateUpdateRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 88:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 89:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(88))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAProvisioningCertificateChain = old.SAProvisioningCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.SAProvisioningCertificateChain.decodeEXI(d)
-			case 90:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureCertChain.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractSignatureEncryptedPrivateKey = old.ContractSignatureEncryptedPrivateKey
+				if !d.Down() {
+					return
+				}
 				x.ContractSignatureEncryptedPrivateKey.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DHpublickey = old.DHpublickey
+				if !d.Down() {
+					return
+				}
 				x.DHpublickey.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EMAID = old.EMAID
+				if !d.Down() {
+					return
+				}
 				x.EMAID.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RetryCounter = old.RetryCounter
 				if x.RetryCounter == nil {
 					x.RetryCounter = new(int16)
 				}
-				*x.RetryCounter = int16(d.ElementInt())
+				*x.RetryCounter = int16(d.IntElement(94))
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2547,6 +4986,8 @@ type ChargeParameterDiscoveryReq struct {
 }
 
 func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVChargeParameter != nil) + present(x.DCEVChargeParameter != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2556,61 +4997,155 @@ func (x *ChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.MaxEntriesSAScheduleTuple != nil {
-		e.UintElement(96, uint64(*x.MaxEntriesSAScheduleTuple))
+		e.Code(0, 3)
+		e.PutUint(17, uint64(*x.MaxEntriesSAScheduleTuple))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.EnumElement(97, int(x.RequestedEnergyTransferMode))
+	switch st {
+	case 0:
+		e.Code(2, 3)
+		e.PutEnum(26, int(x.RequestedEnergyTransferMode))
+		st = 2
+		e.Code(0, 1)
+	case 1:
+		e.Code(0, 2)
+		e.PutEnum(26, int(x.RequestedEnergyTransferMode))
+		st = 2
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ACEVChargeParameter != nil {
-		e.StartElement(98)
+		e.Code(0, 2)
 		x.ACEVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.DCEVChargeParameter != nil {
-		e.StartElement(107)
-		x.DCEVChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.DCEVChargeParameter.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(12, 4)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 96:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaxEntriesSAScheduleTuple = old.MaxEntriesSAScheduleTuple
 				if x.MaxEntriesSAScheduleTuple == nil {
 					x.MaxEntriesSAScheduleTuple = new(uint16)
 				}
-				*x.MaxEntriesSAScheduleTuple = uint16(d.ElementUint())
-			case 97:
-				x.RequestedEnergyTransferMode = EnergyTransferMode(d.ElementEnum())
-			case 98:
+				*x.MaxEntriesSAScheduleTuple = uint16(d.UintElement(96))
+				st = 1
+			case 1:
+				x.RequestedEnergyTransferMode = EnergyTransferMode(d.EnumElement(97))
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RequestedEnergyTransferMode = EnergyTransferMode(d.EnumElement(97))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVChargeParameter = old.ACEVChargeParameter
 				if x.ACEVChargeParameter == nil {
 					x.ACEVChargeParameter = new(ACEVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVChargeParameter.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 3
+			case 1:
 				x.DCEVChargeParameter = old.DCEVChargeParameter
 				if x.DCEVChargeParameter == nil {
 					x.DCEVChargeParameter = new(DCEVChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 116})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2625,61 +5160,173 @@ type ACEVChargeParameter struct {
 }
 
 func (x *ACEVChargeParameter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(27, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(100)
-	x.EAmount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(104)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EAmount.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EAmount.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaxVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(105)
+	st = 3
+	e.Code(0, 1)
 	x.EVMaxCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(106)
+	st = 4
+	e.Code(0, 1)
 	x.EVMinCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *ACEVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACEVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 100:
+				*x.DepartureTime = uint32(d.UintElement(99))
+				st = 1
+			case 1:
 				x.EAmount = old.EAmount
+				if !d.Down() {
+					return
+				}
 				x.EAmount.decodeEXI(d)
-			case 104:
-				x.EVMaxVoltage = old.EVMaxVoltage
-				x.EVMaxVoltage.decodeEXI(d)
-			case 105:
-				x.EVMaxCurrent = old.EVMaxCurrent
-				x.EVMaxCurrent.decodeEXI(d)
-			case 106:
-				x.EVMinCurrent = old.EVMinCurrent
-				x.EVMinCurrent.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EAmount = old.EAmount
+				if !d.Down() {
+					return
+				}
+				x.EAmount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaxVoltage = old.EVMaxVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMaxVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaxCurrent = old.EVMaxCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaxCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinCurrent = old.EVMinCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMinCurrent.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2692,36 +5339,84 @@ type PhysicalValue struct {
 }
 
 func (x *PhysicalValue) encodeEXI(e *exi.Encoder) {
-	e.IntElement(101, int64(x.Multiplier))
-	e.EnumElement(102, int(x.Unit))
-	e.IntElement(103, int64(x.Value))
+	e.Code(0, 2)
+	e.PutInt(28, int64(x.Multiplier))
+	e.Code(0, 3)
+	e.PutEnum(29, int(x.Unit))
+	e.Code(0, 3)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 2)
 }
 
 func (x *PhysicalValue) decodeEXI(d *exi.Decoder) {
 	*x = PhysicalValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 101:
-				x.Multiplier = int8(d.ElementInt())
-			case 102:
-				x.Unit = UnitSymbol(d.ElementEnum())
-			case 103:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Multiplier = int8(d.IntElement(101))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Unit = UnitSymbol(d.EnumElement(102))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Value = int16(d.IntElement(103))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2740,106 +5435,421 @@ type DCEVChargeParameter struct {
 }
 
 func (x *DCEVChargeParameter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(27, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(108)
-	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(109)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.DCEVStatus.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.DCEVStatus.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumCurrentLimit.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.EVMaximumPowerLimit != nil {
-		e.StartElement(110)
+		e.Code(0, 2)
 		x.EVMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
-	e.StartElement(111)
-	x.EVMaximumVoltageLimit.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		x.EVMaximumVoltageLimit.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVMaximumVoltageLimit.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVEnergyCapacity != nil {
-		e.StartElement(112)
+		e.Code(0, 3)
 		x.EVEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVEnergyRequest != nil {
-		e.StartElement(113)
-		x.EVEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 3)
+			x.EVEnergyRequest.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVEnergyRequest.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.FullSOC != nil {
-		e.UintElement(114, uint64(*x.FullSOC))
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			e.PutUint(16, uint64(*x.FullSOC))
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 4)
+			e.PutUint(16, uint64(*x.FullSOC))
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutUint(16, uint64(*x.FullSOC))
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BulkSOC != nil {
-		e.UintElement(115, uint64(*x.BulkSOC))
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			st = 9
+			e.Code(0, 1)
+		case 6:
+			e.Code(4, 4)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			st = 9
+			e.Code(0, 1)
+		case 7:
+			e.Code(2, 3)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			st = 9
+			e.Code(0, 1)
+		case 8:
+			e.Code(0, 3)
+			e.PutUint(16, uint64(*x.BulkSOC))
+			st = 9
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCEVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 108:
+				*x.DepartureTime = uint32(d.UintElement(99))
+				st = 1
+			case 1:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumCurrentLimit.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
 				if x.EVMaximumPowerLimit == nil {
 					x.EVMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumPowerLimit.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 4
+			case 1:
 				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltageLimit.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltageLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVEnergyCapacity = old.EVEnergyCapacity
 				if x.EVEnergyCapacity == nil {
 					x.EVEnergyCapacity = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyCapacity.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVEnergyRequest = old.EVEnergyRequest
 				if x.EVEnergyRequest == nil {
 					x.EVEnergyRequest = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyRequest.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 7
+			case 2:
 				x.FullSOC = old.FullSOC
 				if x.FullSOC == nil {
 					x.FullSOC = new(uint8)
 				}
-				*x.FullSOC = uint8(d.ElementUint())
-			case 115:
+				*x.FullSOC = uint8(d.UintElement(114))
+				st = 8
+			case 3:
 				x.BulkSOC = old.BulkSOC
 				if x.BulkSOC == nil {
 					x.BulkSOC = new(uint8)
 				}
-				*x.BulkSOC = uint8(d.ElementUint())
+				*x.BulkSOC = uint8(d.UintElement(115))
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVEnergyRequest = old.EVEnergyRequest
+				if x.EVEnergyRequest == nil {
+					x.EVEnergyRequest = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.FullSOC = old.FullSOC
+				if x.FullSOC == nil {
+					x.FullSOC = new(uint8)
+				}
+				*x.FullSOC = uint8(d.UintElement(114))
+				st = 8
+			case 2:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				*x.BulkSOC = uint8(d.UintElement(115))
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FullSOC = old.FullSOC
+				if x.FullSOC == nil {
+					x.FullSOC = new(uint8)
+				}
+				*x.FullSOC = uint8(d.UintElement(114))
+				st = 8
+			case 1:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				*x.BulkSOC = uint8(d.UintElement(115))
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BulkSOC = old.BulkSOC
+				if x.BulkSOC == nil {
+					x.BulkSOC = new(uint8)
+				}
+				*x.BulkSOC = uint8(d.UintElement(115))
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2854,6 +5864,8 @@ type ChargeParameterDiscoveryRes struct {
 }
 
 func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEChargeParameter != nil) + present(x.DCEVSEChargeParameter != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2862,67 +5874,208 @@ func (x *ChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(118, int(x.ResponseCode))
-	e.EnumElement(119, int(x.EVSEProcessing))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 3)
+	e.PutEnum(13, int(x.EVSEProcessing))
+	st = 2
+	e.Code(0, 1)
 	if x.SAScheduleList != nil {
-		e.StartElement(120)
+		e.Code(0, 3)
 		x.SAScheduleList.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.ACEVSEChargeParameter != nil {
-		e.StartElement(143)
-		x.ACEVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.ACEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.ACEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DCEVSEChargeParameter != nil {
-		e.StartElement(148)
-		x.DCEVSEChargeParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			x.DCEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(1, 2)
+			x.DCEVSEChargeParameter.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(20, 5)
+	case 3:
+		e.Code(12, 4)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 118:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 119:
-				x.EVSEProcessing = EVSEProcessing(d.ElementEnum())
-			case 120:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(118))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = EVSEProcessing(d.EnumElement(119))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAScheduleList = old.SAScheduleList
 				if x.SAScheduleList == nil {
 					x.SAScheduleList = new(SAScheduleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SAScheduleList.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 3
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 142})
+				return
+			case 2:
 				x.ACEVSEChargeParameter = old.ACEVSEChargeParameter
 				if x.ACEVSEChargeParameter == nil {
 					x.ACEVSEChargeParameter = new(ACEVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEChargeParameter.decodeEXI(d)
-			case 148:
+				d.Up()
+				st = 4
+			case 3:
 				x.DCEVSEChargeParameter = old.DCEVSEChargeParameter
 				if x.DCEVSEChargeParameter == nil {
 					x.DCEVSEChargeParameter = new(DCEVSEChargeParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 158})
+				return
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ACEVSEChargeParameter = old.ACEVSEChargeParameter
+				if x.ACEVSEChargeParameter == nil {
+					x.ACEVSEChargeParameter = new(ACEVSEChargeParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DCEVSEChargeParameter = old.DCEVSEChargeParameter
+				if x.DCEVSEChargeParameter == nil {
+					x.DCEVSEChargeParameter = new(DCEVSEChargeParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEChargeParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 158})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2933,6 +6086,8 @@ type SAScheduleList struct {
 }
 
 func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SAScheduleTuple) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2942,26 +6097,56 @@ func (x *SAScheduleList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SAScheduleTuple {
-		e.StartElement(121)
-		x.SAScheduleTuple[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SAScheduleTuple[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.SAScheduleTuple[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SAScheduleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SAScheduleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 121:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SAScheduleTuple == nil {
 					x.SAScheduleTuple = old.SAScheduleTuple[:0]
 				}
@@ -2974,14 +6159,74 @@ func (x *SAScheduleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SAScheduleTuple = append(x.SAScheduleTuple, SAScheduleTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SAScheduleTuple[len(x.SAScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SAScheduleTuple == nil {
+					x.SAScheduleTuple = old.SAScheduleTuple[:0]
+				}
+				if len(x.SAScheduleTuple) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SAScheduleTuple); n < cap(x.SAScheduleTuple) {
+					x.SAScheduleTuple = x.SAScheduleTuple[:n+1]
+				} else {
+					x.SAScheduleTuple = append(x.SAScheduleTuple, SAScheduleTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SAScheduleTuple[len(x.SAScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2994,48 +6239,115 @@ type SAScheduleTuple struct {
 }
 
 func (x *SAScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.UintElement(122, uint64(x.SAScheduleTupleID))
-	e.StartElement(123)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	st = 1
+	e.Code(0, 2)
 	x.PMaxSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.SalesTariff != nil {
-		e.StartElement(130)
+		e.Code(0, 2)
 		x.SalesTariff.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SAScheduleTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SAScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
-				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 123:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SAScheduleTupleID = uint8(d.UintElement(122))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PMaxSchedule = old.PMaxSchedule
+				if !d.Down() {
+					return
+				}
 				x.PMaxSchedule.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SalesTariff = old.SalesTariff
 				if x.SalesTariff == nil {
 					x.SalesTariff = new(SalesTariff)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SalesTariff.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3046,6 +6358,8 @@ type PMaxSchedule struct {
 }
 
 func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PMaxScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3055,26 +6369,56 @@ func (x *PMaxSchedule) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PMaxScheduleEntry {
-		e.StartElement(124)
-		x.PMaxScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PMaxScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PMaxScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PMaxSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PMaxScheduleEntry == nil {
 					x.PMaxScheduleEntry = old.PMaxScheduleEntry[:0]
 				}
@@ -3087,14 +6431,74 @@ func (x *PMaxSchedule) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PMaxScheduleEntry = append(x.PMaxScheduleEntry, PMaxScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PMaxScheduleEntry[len(x.PMaxScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PMaxScheduleEntry == nil {
+					x.PMaxScheduleEntry = old.PMaxScheduleEntry[:0]
+				}
+				if len(x.PMaxScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PMaxScheduleEntry); n < cap(x.PMaxScheduleEntry) {
+					x.PMaxScheduleEntry = x.PMaxScheduleEntry[:n+1]
+				} else {
+					x.PMaxScheduleEntry = append(x.PMaxScheduleEntry, PMaxScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PMaxScheduleEntry[len(x.PMaxScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3106,40 +6510,80 @@ type PMaxScheduleEntry struct {
 }
 
 func (x *PMaxScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	e.Code(0, 2)
 	x.RelativeTimeInterval.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(129)
+	e.Code(0, 1)
 	x.PMax.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PMaxScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PMaxScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
-				x.RelativeTimeInterval = old.RelativeTimeInterval
-				x.RelativeTimeInterval.decodeEXI(d)
-			case 129:
-				x.PMax = old.PMax
-				x.PMax.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.RelativeTimeInterval = old.RelativeTimeInterval
+				if !d.Down() {
+					return
+				}
+				x.RelativeTimeInterval.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 128})
+				return
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PMax = old.PMax
+				if !d.Down() {
+					return
+				}
+				x.PMax.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3151,40 +6595,89 @@ type RelativeTimeInterval struct {
 }
 
 func (x *RelativeTimeInterval) encodeEXI(e *exi.Encoder) {
-	e.UintElement(126, uint64(x.Start))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(31, uint64(x.Start))
+	st = 1
+	e.Code(0, 1)
 	if x.Duration != nil {
-		e.UintElement(127, uint64(*x.Duration))
+		e.Code(0, 3)
+		e.PutUint(32, uint64(*x.Duration))
+		st = 2
+		e.Code(0, 1)
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RelativeTimeInterval) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RelativeTimeInterval{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 126:
-				x.Start = uint32(d.ElementUint())
-			case 127:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Start = uint32(d.UintElement(126))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Duration = old.Duration
 				if x.Duration == nil {
 					x.Duration = new(uint32)
 				}
-				*x.Duration = uint32(d.ElementUint())
+				*x.Duration = uint32(d.UintElement(127))
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3199,16 +6692,55 @@ type SalesTariff struct {
 }
 
 func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(7)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 6, Local: 82}, *x.Id)
+		st = 1
 	}
-	e.UintElement(131, uint64(x.SalesTariffID))
+	switch st {
+	case 0:
+		e.Code(2, 3)
+		e.PutUint(30, uint64(x.SalesTariffID))
+		st = 2
+		e.Code(0, 1)
+	case 1:
+		e.Code(0, 2)
+		e.PutUint(30, uint64(x.SalesTariffID))
+		st = 2
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SalesTariffDescription != nil {
-		e.StringElement(132, *x.SalesTariffDescription)
+		e.Code(0, 2)
+		if *x.SalesTariffDescription != "" {
+			e.Code(0, 1)
+			e.PutString(33, exi.QName{URI: 6, Local: 122}, *x.SalesTariffDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 3
 	}
 	if x.NumEPriceLevels != nil {
-		e.UintElement(133, uint64(*x.NumEPriceLevels))
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(34, uint64(*x.NumEPriceLevels))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(34, uint64(*x.NumEPriceLevels))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.SalesTariffEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
@@ -3219,52 +6751,122 @@ func (x *SalesTariff) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SalesTariffEntry {
-		e.StartElement(134)
-		x.SalesTariffEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st, n = 5, 1
+		case 3:
+			e.Code(1, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st, n = 5, 1
+		case 4:
+			e.Code(0, 1)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			st, n = 5, 1
+		case 5:
+			e.Code(0, 2)
+			x.SalesTariffEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 6
+			default:
+				st = 5
+			}
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(12, 4)
+	case 3:
+		e.Code(8, 4)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SalesTariff{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 82})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SalesTariffID = uint8(d.UintElement(131))
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 131:
-				x.SalesTariffID = uint8(d.ElementUint())
-			case 132:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SalesTariffID = uint8(d.UintElement(131))
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SalesTariffDescription = old.SalesTariffDescription
 				if x.SalesTariffDescription == nil {
 					x.SalesTariffDescription = new(string)
 				}
-				*x.SalesTariffDescription = d.ElementString()
-			case 133:
+				*x.SalesTariffDescription = d.StringElement(132)
+				st = 3
+			case 1:
 				x.NumEPriceLevels = old.NumEPriceLevels
 				if x.NumEPriceLevels == nil {
 					x.NumEPriceLevels = new(uint8)
 				}
-				*x.NumEPriceLevels = uint8(d.ElementUint())
-			case 134:
+				*x.NumEPriceLevels = uint8(d.UintElement(133))
+				st = 4
+			case 2:
 				if x.SalesTariffEntry == nil {
 					x.SalesTariffEntry = old.SalesTariffEntry[:0]
 				}
@@ -3277,14 +6879,145 @@ func (x *SalesTariff) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 5, 1
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.NumEPriceLevels = old.NumEPriceLevels
+				if x.NumEPriceLevels == nil {
+					x.NumEPriceLevels = new(uint8)
+				}
+				*x.NumEPriceLevels = uint8(d.UintElement(133))
+				st = 4
+			case 1:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if len(x.SalesTariffEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 5, 1
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if len(x.SalesTariffEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 5, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SalesTariffEntry == nil {
+					x.SalesTariffEntry = old.SalesTariffEntry[:0]
+				}
+				if len(x.SalesTariffEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SalesTariffEntry); n < cap(x.SalesTariffEntry) {
+					x.SalesTariffEntry = x.SalesTariffEntry[:n+1]
+				} else {
+					x.SalesTariffEntry = append(x.SalesTariffEntry, SalesTariffEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SalesTariffEntry[len(x.SalesTariffEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 6
+				default:
+					st = 5
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3297,46 +7030,109 @@ type SalesTariffEntry struct {
 }
 
 func (x *SalesTariffEntry) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
 	x.RelativeTimeInterval.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EPriceLevel != nil {
-		e.UintElement(135, uint64(*x.EPriceLevel))
+		e.Code(0, 3)
+		e.PutUint(34, uint64(*x.EPriceLevel))
+		st = 2
+		e.Code(0, 1)
 	}
 	if len(x.ConsumptionCost) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.ConsumptionCost {
-		e.StartElement(136)
-		x.ConsumptionCost[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			st, n = 3, 1
+		case 2:
+			e.Code(0, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			st, n = 3, 1
+		case 3:
+			e.Code(0, 2)
+			x.ConsumptionCost[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SalesTariffEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RelativeTimeInterval = old.RelativeTimeInterval
+				if !d.Down() {
+					return
+				}
 				x.RelativeTimeInterval.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 1
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 128})
+				return
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EPriceLevel = old.EPriceLevel
 				if x.EPriceLevel == nil {
 					x.EPriceLevel = new(uint8)
 				}
-				*x.EPriceLevel = uint8(d.ElementUint())
-			case 136:
+				*x.EPriceLevel = uint8(d.UintElement(135))
+				st = 2
+			case 1:
 				if x.ConsumptionCost == nil {
 					x.ConsumptionCost = old.ConsumptionCost[:0]
 				}
@@ -3349,14 +7145,110 @@ func (x *SalesTariffEntry) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ConsumptionCost == nil {
+					x.ConsumptionCost = old.ConsumptionCost[:0]
+				}
+				if len(x.ConsumptionCost) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ConsumptionCost); n < cap(x.ConsumptionCost) {
+					x.ConsumptionCost = x.ConsumptionCost[:n+1]
+				} else {
+					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ConsumptionCost == nil {
+					x.ConsumptionCost = old.ConsumptionCost[:0]
+				}
+				if len(x.ConsumptionCost) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ConsumptionCost); n < cap(x.ConsumptionCost) {
+					x.ConsumptionCost = x.ConsumptionCost[:n+1]
+				} else {
+					x.ConsumptionCost = append(x.ConsumptionCost, ConsumptionCost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ConsumptionCost[len(x.ConsumptionCost)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 4
+				default:
+					st = 3
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3368,9 +7260,11 @@ type ConsumptionCost struct {
 }
 
 func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(137)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.StartValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if len(x.Cost) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3380,29 +7274,77 @@ func (x *ConsumptionCost) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Cost {
-		e.StartElement(138)
-		x.Cost[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Cost[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.Cost[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ConsumptionCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 137:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.StartValue = old.StartValue
+				if !d.Down() {
+					return
+				}
 				x.StartValue.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Cost == nil {
 					x.Cost = old.Cost[:0]
 				}
@@ -3415,14 +7357,74 @@ func (x *ConsumptionCost) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Cost = append(x.Cost, Cost{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Cost[len(x.Cost)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Cost == nil {
+					x.Cost = old.Cost[:0]
+				}
+				if len(x.Cost) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Cost); n < cap(x.Cost) {
+					x.Cost = x.Cost[:n+1]
+				} else {
+					x.Cost = append(x.Cost, Cost{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Cost[len(x.Cost)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3435,43 +7437,108 @@ type Cost struct {
 }
 
 func (x *Cost) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(139, int(x.CostKind))
-	e.UintElement(140, uint64(x.Amount))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(35, int(x.CostKind))
+	st = 1
+	e.Code(0, 3)
+	e.PutUint(27, uint64(x.Amount))
+	st = 2
+	e.Code(0, 1)
 	if x.AmountMultiplier != nil {
-		e.IntElement(141, int64(*x.AmountMultiplier))
+		e.Code(0, 3)
+		e.PutInt(28, int64(*x.AmountMultiplier))
+		st = 3
+		e.Code(0, 1)
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Cost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Cost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 139:
-				x.CostKind = CostKind(d.ElementEnum())
-			case 140:
-				x.Amount = uint32(d.ElementUint())
-			case 141:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostKind = CostKind(d.EnumElement(139))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = uint32(d.UintElement(140))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AmountMultiplier = old.AmountMultiplier
 				if x.AmountMultiplier == nil {
 					x.AmountMultiplier = new(int8)
 				}
-				*x.AmountMultiplier = int8(d.ElementInt())
+				*x.AmountMultiplier = int8(d.IntElement(141))
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3484,46 +7551,100 @@ type ACEVSEChargeParameter struct {
 }
 
 func (x *ACEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(144)
+	e.Code(0, 1)
 	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(146)
+	e.Code(0, 1)
 	x.EVSENominalVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(147)
+	e.Code(0, 1)
 	x.EVSEMaxCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ACEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACEVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 144:
-				x.ACEVSEStatus = old.ACEVSEStatus
-				x.ACEVSEStatus.decodeEXI(d)
-			case 146:
-				x.EVSENominalVoltage = old.EVSENominalVoltage
-				x.EVSENominalVoltage.decodeEXI(d)
-			case 147:
-				x.EVSEMaxCurrent = old.EVSEMaxCurrent
-				x.EVSEMaxCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalVoltage = old.EVSENominalVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaxCurrent = old.EVSEMaxCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaxCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3536,36 +7657,84 @@ type ACEVSEStatus struct {
 }
 
 func (x *ACEVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(64, uint64(x.NotificationMaxDelay))
-	e.EnumElement(65, int(x.EVSENotification))
-	e.BoolElement(145, x.RCD)
+	e.Code(0, 2)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 3)
+	e.PutBool(14, x.RCD)
+	e.Code(0, 2)
 }
 
 func (x *ACEVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = ACEVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 65:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
-			case 145:
-				x.RCD = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(64))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EVSENotification(d.EnumElement(65))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RCD = d.BoolElement(145)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3584,92 +7753,287 @@ type DCEVSEChargeParameter struct {
 }
 
 func (x *DCEVSEChargeParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(149)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(150)
+	st = 1
+	e.Code(0, 1)
 	x.EVSEMaximumCurrentLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(151)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEMaximumPowerLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(152)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEMaximumVoltageLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(153)
+	st = 4
+	e.Code(0, 1)
 	x.EVSEMinimumCurrentLimit.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(154)
+	st = 5
+	e.Code(0, 1)
 	x.EVSEMinimumVoltageLimit.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVSECurrentRegulationTolerance != nil {
-		e.StartElement(155)
+		e.Code(0, 2)
 		x.EVSECurrentRegulationTolerance.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
-	e.StartElement(156)
-	x.EVSEPeakCurrentRipple.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 6:
+		e.Code(1, 2)
+		x.EVSEPeakCurrentRipple.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVSEPeakCurrentRipple.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEEnergyToBeDelivered != nil {
-		e.StartElement(157)
+		e.Code(0, 2)
 		x.EVSEEnergyToBeDelivered.encodeEXI(e)
-		e.EndElement()
+		st = 9
+	}
+	switch st {
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCEVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 149:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 150:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumCurrentLimit.decodeEXI(d)
-			case 151:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumPowerLimit.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltageLimit.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumCurrentLimit = old.EVSEMinimumCurrentLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumCurrentLimit.decodeEXI(d)
-			case 154:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltageLimit = old.EVSEMinimumVoltageLimit
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltageLimit.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSECurrentRegulationTolerance = old.EVSECurrentRegulationTolerance
 				if x.EVSECurrentRegulationTolerance == nil {
 					x.EVSECurrentRegulationTolerance = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSECurrentRegulationTolerance.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVSEPeakCurrentRipple = old.EVSEPeakCurrentRipple
+				if !d.Down() {
+					return
+				}
 				x.EVSEPeakCurrentRipple.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPeakCurrentRipple = old.EVSEPeakCurrentRipple
+				if !d.Down() {
+					return
+				}
+				x.EVSEPeakCurrentRipple.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEEnergyToBeDelivered = old.EVSEEnergyToBeDelivered
 				if x.EVSEEnergyToBeDelivered == nil {
 					x.EVSEEnergyToBeDelivered = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEEnergyToBeDelivered.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3679,21 +8043,30 @@ type ChargingStatusReq struct {
 }
 
 func (x *ChargingStatusReq) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *ChargingStatusReq) decodeEXI(d *exi.Decoder) {
 	*x = ChargingStatusReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3710,74 +8083,298 @@ type ChargingStatusRes struct {
 }
 
 func (x *ChargingStatusRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(161, int(x.ResponseCode))
-	e.StringElement(162, x.EVSEID)
-	e.UintElement(163, uint64(x.SAScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	if x.EVSEID != "" {
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 2
+	e.Code(0, 2)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	st = 3
+	e.Code(0, 1)
 	if x.EVSEMaxCurrent != nil {
-		e.StartElement(164)
+		e.Code(0, 3)
 		x.EVSEMaxCurrent.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(165)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.MeterInfo.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.MeterInfo.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ReceiptRequired != nil {
-		e.BoolElement(171, *x.ReceiptRequired)
+		switch st {
+		case 3:
+			e.Code(4, 4)
+			e.PutBool(14, *x.ReceiptRequired)
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 3)
+			e.PutBool(14, *x.ReceiptRequired)
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 3)
+			e.PutBool(14, *x.ReceiptRequired)
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(172)
-	x.ACEVSEStatus.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 3:
+		e.Code(3, 3)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.ACEVSEStatus.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *ChargingStatusRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingStatusRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 161:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 162:
-				x.EVSEID = d.ElementString()
-			case 163:
-				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 164:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(161))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEID = d.StringElement(162)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SAScheduleTupleID = uint8(d.UintElement(163))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaxCurrent = old.EVSEMaxCurrent
 				if x.EVSEMaxCurrent == nil {
 					x.EVSEMaxCurrent = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaxCurrent.decodeEXI(d)
-			case 165:
+				d.Up()
+				st = 4
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 171:
+				d.Up()
+				st = 5
+			case 2:
 				x.ReceiptRequired = old.ReceiptRequired
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				*x.ReceiptRequired = d.ElementBool()
-			case 172:
+				*x.ReceiptRequired = d.BoolElement(171)
+				st = 6
+			case 3:
 				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.ReceiptRequired = old.ReceiptRequired
+				if x.ReceiptRequired == nil {
+					x.ReceiptRequired = new(bool)
+				}
+				*x.ReceiptRequired = d.BoolElement(171)
+				st = 6
+			case 2:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReceiptRequired = old.ReceiptRequired
+				if x.ReceiptRequired == nil {
+					x.ReceiptRequired = new(bool)
+				}
+				*x.ReceiptRequired = d.BoolElement(171)
+				st = 6
+			case 1:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ACEVSEStatus = old.ACEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.ACEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3792,63 +8389,276 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(166, x.MeterID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(37, exi.QName{URI: 6, Local: 85}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
 	if x.MeterReading != nil {
-		e.UintElement(167, uint64(*x.MeterReading))
+		e.Code(0, 4)
+		e.PutUint(38, uint64(*x.MeterReading))
+		st = 2
+		e.Code(0, 1)
 	}
 	if x.SigMeterReading != nil {
-		e.BinaryElement(168, x.SigMeterReading)
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			if len(x.SigMeterReading) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(39, x.SigMeterReading)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			if len(x.SigMeterReading) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(39, x.SigMeterReading)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(169, int64(*x.MeterStatus))
+		switch st {
+		case 1:
+			e.Code(4, 4)
+			e.PutInt(40, int64(*x.MeterStatus))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 4)
+			e.PutInt(40, int64(*x.MeterStatus))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutInt(40, int64(*x.MeterStatus))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TMeter != nil {
-		e.IntElement(170, int64(*x.TMeter))
+		switch st {
+		case 1:
+			e.Code(6, 4)
+			e.PutInt(41, int64(*x.TMeter))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 4)
+			e.PutInt(41, int64(*x.TMeter))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 3)
+			e.PutInt(41, int64(*x.TMeter))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 3)
+			e.PutInt(41, int64(*x.TMeter))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 166:
-				x.MeterID = d.ElementString()
-			case 167:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterID = d.StringElement(166)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterReading = old.MeterReading
 				if x.MeterReading == nil {
 					x.MeterReading = new(uint64)
 				}
-				*x.MeterReading = uint64(d.ElementUint())
-			case 168:
-				x.SigMeterReading = d.ElementBinary(old.SigMeterReading[:0])
-			case 169:
+				*x.MeterReading = uint64(d.UintElement(167))
+				st = 2
+			case 1:
+				x.SigMeterReading = d.BinaryElement(168, old.SigMeterReading[:0])
+				st = 3
+			case 2:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				*x.MeterStatus = int16(d.ElementInt())
-			case 170:
+				*x.MeterStatus = int16(d.IntElement(169))
+				st = 4
+			case 3:
 				x.TMeter = old.TMeter
 				if x.TMeter == nil {
 					x.TMeter = new(int64)
 				}
-				*x.TMeter = int64(d.ElementInt())
+				*x.TMeter = int64(d.IntElement(170))
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SigMeterReading = d.BinaryElement(168, old.SigMeterReading[:0])
+				st = 3
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(169))
+				st = 4
+			case 2:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				*x.TMeter = int64(d.IntElement(170))
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(169))
+				st = 4
+			case 1:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				*x.TMeter = int64(d.IntElement(170))
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TMeter = old.TMeter
+				if x.TMeter == nil {
+					x.TMeter = new(int64)
+				}
+				*x.TMeter = int64(d.IntElement(170))
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3868,113 +8678,484 @@ type CurrentDemandReq struct {
 }
 
 func (x *CurrentDemandReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(174)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(175)
+	st = 1
+	e.Code(0, 1)
 	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.EVMaximumVoltageLimit != nil {
-		e.StartElement(176)
+		e.Code(0, 3)
 		x.EVMaximumVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.EVMaximumCurrentLimit != nil {
-		e.StartElement(177)
-		x.EVMaximumCurrentLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.EVMaximumCurrentLimit.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumCurrentLimit.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumPowerLimit != nil {
-		e.StartElement(178)
-		x.EVMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMaximumPowerLimit.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BulkChargingComplete != nil {
-		e.BoolElement(179, *x.BulkChargingComplete)
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			e.PutBool(14, *x.BulkChargingComplete)
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 4)
+			e.PutBool(14, *x.BulkChargingComplete)
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 3)
+			e.PutBool(14, *x.BulkChargingComplete)
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 3)
+			e.PutBool(14, *x.BulkChargingComplete)
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(180, x.ChargingComplete)
+	switch st {
+	case 2:
+		e.Code(8, 4)
+		e.PutBool(14, x.ChargingComplete)
+		st = 7
+		e.Code(0, 1)
+	case 3:
+		e.Code(6, 4)
+		e.PutBool(14, x.ChargingComplete)
+		st = 7
+		e.Code(0, 1)
+	case 4:
+		e.Code(4, 3)
+		e.PutBool(14, x.ChargingComplete)
+		st = 7
+		e.Code(0, 1)
+	case 5:
+		e.Code(2, 3)
+		e.PutBool(14, x.ChargingComplete)
+		st = 7
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 2)
+		e.PutBool(14, x.ChargingComplete)
+		st = 7
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.RemainingTimeToFullSoC != nil {
-		e.StartElement(181)
+		e.Code(0, 2)
 		x.RemainingTimeToFullSoC.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.RemainingTimeToBulkSoC != nil {
-		e.StartElement(182)
-		x.RemainingTimeToBulkSoC.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.RemainingTimeToBulkSoC.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.RemainingTimeToBulkSoC.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(183)
-	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVTargetVoltage.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *CurrentDemandReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurrentDemandReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 175:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltageLimit = old.EVMaximumVoltageLimit
 				if x.EVMaximumVoltageLimit == nil {
 					x.EVMaximumVoltageLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltageLimit.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 3
+			case 1:
 				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
 				if x.EVMaximumCurrentLimit == nil {
 					x.EVMaximumCurrentLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumCurrentLimit.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 4
+			case 2:
 				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
 				if x.EVMaximumPowerLimit == nil {
 					x.EVMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumPowerLimit.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 5
+			case 3:
 				x.BulkChargingComplete = old.BulkChargingComplete
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				*x.BulkChargingComplete = d.ElementBool()
-			case 180:
-				x.ChargingComplete = d.ElementBool()
-			case 181:
+				*x.BulkChargingComplete = d.BoolElement(179)
+				st = 6
+			case 4:
+				x.ChargingComplete = d.BoolElement(180)
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumCurrentLimit = old.EVMaximumCurrentLimit
+				if x.EVMaximumCurrentLimit == nil {
+					x.EVMaximumCurrentLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumCurrentLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
+				if x.EVMaximumPowerLimit == nil {
+					x.EVMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				*x.BulkChargingComplete = d.BoolElement(179)
+				st = 6
+			case 3:
+				x.ChargingComplete = d.BoolElement(180)
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumPowerLimit = old.EVMaximumPowerLimit
+				if x.EVMaximumPowerLimit == nil {
+					x.EVMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				*x.BulkChargingComplete = d.BoolElement(179)
+				st = 6
+			case 2:
+				x.ChargingComplete = d.BoolElement(180)
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BulkChargingComplete = old.BulkChargingComplete
+				if x.BulkChargingComplete == nil {
+					x.BulkChargingComplete = new(bool)
+				}
+				*x.BulkChargingComplete = d.BoolElement(179)
+				st = 6
+			case 1:
+				x.ChargingComplete = d.BoolElement(180)
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = d.BoolElement(180)
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.RemainingTimeToFullSoC = old.RemainingTimeToFullSoC
 				if x.RemainingTimeToFullSoC == nil {
 					x.RemainingTimeToFullSoC = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RemainingTimeToFullSoC.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 8
+			case 1:
 				x.RemainingTimeToBulkSoC = old.RemainingTimeToBulkSoC
 				if x.RemainingTimeToBulkSoC == nil {
 					x.RemainingTimeToBulkSoC = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RemainingTimeToBulkSoC.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToBulkSoC = old.RemainingTimeToBulkSoC
+				if x.RemainingTimeToBulkSoC == nil {
+					x.RemainingTimeToBulkSoC = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.RemainingTimeToBulkSoC.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3998,117 +9179,503 @@ type CurrentDemandRes struct {
 }
 
 func (x *CurrentDemandRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(185, int(x.ResponseCode))
-	e.StartElement(186)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(187)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(188)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEPresentCurrent.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(189, x.EVSECurrentLimitAchieved)
-	e.BoolElement(190, x.EVSEVoltageLimitAchieved)
-	e.BoolElement(191, x.EVSEPowerLimitAchieved)
+	st = 4
+	e.Code(0, 2)
+	e.PutBool(14, x.EVSECurrentLimitAchieved)
+	st = 5
+	e.Code(0, 3)
+	e.PutBool(14, x.EVSEVoltageLimitAchieved)
+	st = 6
+	e.Code(0, 3)
+	e.PutBool(14, x.EVSEPowerLimitAchieved)
+	st = 7
+	e.Code(0, 1)
 	if x.EVSEMaximumVoltageLimit != nil {
-		e.StartElement(192)
+		e.Code(0, 3)
 		x.EVSEMaximumVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEMaximumCurrentLimit != nil {
-		e.StartElement(193)
-		x.EVSEMaximumCurrentLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEMaximumCurrentLimit.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEMaximumCurrentLimit.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumPowerLimit != nil {
-		e.StartElement(194)
-		x.EVSEMaximumPowerLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVSEMaximumPowerLimit.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StringElement(195, x.EVSEID)
-	e.UintElement(196, uint64(x.SAScheduleTupleID))
+	switch st {
+	case 7:
+		e.Code(3, 3)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 11
+	case 8:
+		e.Code(2, 2)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		if x.EVSEID != "" {
+			e.Code(0, 1)
+			e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	st = 12
+	e.Code(0, 1)
 	if x.MeterInfo != nil {
-		e.StartElement(197)
+		e.Code(0, 2)
 		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		st = 13
 	}
 	if x.ReceiptRequired != nil {
-		e.BoolElement(198, *x.ReceiptRequired)
+		switch st {
+		case 12:
+			e.Code(2, 3)
+			e.PutBool(14, *x.ReceiptRequired)
+			st = 14
+			e.Code(0, 1)
+		case 13:
+			e.Code(0, 3)
+			e.PutBool(14, *x.ReceiptRequired)
+			st = 14
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 12:
+		e.Code(2, 2)
+	case 13:
+		e.Code(1, 2)
+	case 14:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *CurrentDemandRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurrentDemandRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 185:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(185))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentVoltage.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentCurrent.decodeEXI(d)
-			case 189:
-				x.EVSECurrentLimitAchieved = d.ElementBool()
-			case 190:
-				x.EVSEVoltageLimitAchieved = d.ElementBool()
-			case 191:
-				x.EVSEPowerLimitAchieved = d.ElementBool()
-			case 192:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSECurrentLimitAchieved = d.BoolElement(189)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEVoltageLimitAchieved = d.BoolElement(190)
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerLimitAchieved = d.BoolElement(191)
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltageLimit = old.EVSEMaximumVoltageLimit
 				if x.EVSEMaximumVoltageLimit == nil {
 					x.EVSEMaximumVoltageLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltageLimit.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
 				if x.EVSEMaximumCurrentLimit == nil {
 					x.EVSEMaximumCurrentLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumCurrentLimit.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
 				if x.EVSEMaximumPowerLimit == nil {
 					x.EVSEMaximumPowerLimit = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumPowerLimit.decodeEXI(d)
-			case 195:
-				x.EVSEID = d.ElementString()
-			case 196:
-				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 197:
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEID = d.StringElement(195)
+				st = 11
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumCurrentLimit = old.EVSEMaximumCurrentLimit
+				if x.EVSEMaximumCurrentLimit == nil {
+					x.EVSEMaximumCurrentLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumCurrentLimit.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if x.EVSEMaximumPowerLimit == nil {
+					x.EVSEMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEID = d.StringElement(195)
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumPowerLimit = old.EVSEMaximumPowerLimit
+				if x.EVSEMaximumPowerLimit == nil {
+					x.EVSEMaximumPowerLimit = new(PhysicalValue)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumPowerLimit.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEID = d.StringElement(195)
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEID = d.StringElement(195)
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SAScheduleTupleID = uint8(d.UintElement(196))
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 13
+			case 1:
 				x.ReceiptRequired = old.ReceiptRequired
 				if x.ReceiptRequired == nil {
 					x.ReceiptRequired = new(bool)
 				}
-				*x.ReceiptRequired = d.ElementBool()
+				*x.ReceiptRequired = d.BoolElement(198)
+				st = 14
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReceiptRequired = old.ReceiptRequired
+				if x.ReceiptRequired == nil {
+					x.ReceiptRequired = new(bool)
+				}
+				*x.ReceiptRequired = d.BoolElement(198)
+				st = 14
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4122,62 +9689,171 @@ type MeteringReceiptReq struct {
 }
 
 func (x *MeteringReceiptReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 5, Local: 62}, *x.Id)
+		st = 1
 	}
-	e.BinaryElement(200, x.SessionID)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		if len(x.SessionID) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(0, x.SessionID)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		if len(x.SessionID) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(0, x.SessionID)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.SAScheduleTupleID != nil {
-		e.UintElement(201, uint64(*x.SAScheduleTupleID))
+		e.Code(0, 3)
+		e.PutUint(30, uint64(*x.SAScheduleTupleID))
+		st = 3
+		e.Code(0, 1)
 	}
-	e.StartElement(202)
-	x.MeterInfo.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.MeterInfo.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.MeterInfo.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *MeteringReceiptReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringReceiptReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 5, Local: 62})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SessionID = d.BinaryElement(200, old.SessionID[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 200:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 201:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(200, old.SessionID[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SAScheduleTupleID = old.SAScheduleTupleID
 				if x.SAScheduleTupleID == nil {
 					x.SAScheduleTupleID = new(uint8)
 				}
-				*x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 202:
+				*x.SAScheduleTupleID = uint8(d.UintElement(201))
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4190,6 +9866,8 @@ type MeteringReceiptRes struct {
 }
 
 func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEStatus != nil) + present(x.DCEVSEStatus != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4198,53 +9876,116 @@ func (x *MeteringReceiptRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(204, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
 	if x.ACEVSEStatus != nil {
-		e.StartElement(205)
+		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVSEStatus != nil {
-		e.StartElement(206)
-		x.DCEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCEVSEStatus.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(12, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeteringReceiptRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringReceiptRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 204:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 205:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(204))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVSEStatus = old.ACEVSEStatus
 				if x.ACEVSEStatus == nil {
 					x.ACEVSEStatus = new(ACEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVSEStatus = old.DCEVSEStatus
 				if x.DCEVSEStatus == nil {
 					x.DCEVSEStatus = new(DCEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 207})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4256,37 +9997,78 @@ type PaymentDetailsReq struct {
 }
 
 func (x *PaymentDetailsReq) encodeEXI(e *exi.Encoder) {
-	e.StringElement(209, x.EMAID)
-	e.StartElement(210)
+	e.Code(0, 1)
+	if x.EMAID != "" {
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 5, Local: 124}, x.EMAID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.ContractSignatureCertChain.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PaymentDetailsReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentDetailsReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 209:
-				x.EMAID = d.ElementString()
-			case 210:
-				x.ContractSignatureCertChain = old.ContractSignatureCertChain
-				x.ContractSignatureCertChain.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EMAID = d.StringElement(209)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContractSignatureCertChain = old.ContractSignatureCertChain
+				if !d.Down() {
+					return
+				}
+				x.ContractSignatureCertChain.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4299,37 +10081,91 @@ type PaymentDetailsRes struct {
 }
 
 func (x *PaymentDetailsRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(212, int(x.ResponseCode))
-	e.BinaryElement(213, x.GenChallenge)
-	e.IntElement(214, int64(x.EVSETimeStamp))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
+	if len(x.GenChallenge) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(11, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutInt(41, int64(x.EVSETimeStamp))
+	e.Code(0, 2)
 }
 
 func (x *PaymentDetailsRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentDetailsRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 212:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 213:
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			case 214:
-				x.EVSETimeStamp = int64(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(212))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GenChallenge = d.BinaryElement(213, old.GenChallenge[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETimeStamp = int64(d.IntElement(214))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4341,37 +10177,72 @@ type PaymentServiceSelectionReq struct {
 }
 
 func (x *PaymentServiceSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(216, int(x.SelectedPaymentOption))
-	e.StartElement(217)
+	e.Code(0, 2)
+	e.PutEnum(42, int(x.SelectedPaymentOption))
+	e.Code(0, 2)
 	x.SelectedServiceList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PaymentServiceSelectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentServiceSelectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 216:
-				x.SelectedPaymentOption = PaymentOption(d.ElementEnum())
-			case 217:
-				x.SelectedServiceList = old.SelectedServiceList
-				x.SelectedServiceList.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.SelectedPaymentOption = PaymentOption(d.EnumElement(216))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SelectedServiceList = old.SelectedServiceList
+				if !d.Down() {
+					return
+				}
+				x.SelectedServiceList.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4382,6 +10253,8 @@ type SelectedServiceList struct {
 }
 
 func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SelectedService) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4391,26 +10264,56 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SelectedService {
-		e.StartElement(218)
-		x.SelectedService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SelectedService[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.SelectedService[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 16:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 218:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SelectedService == nil {
 					x.SelectedService = old.SelectedService[:0]
 				}
@@ -4423,14 +10326,74 @@ func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SelectedService = append(x.SelectedService, SelectedService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SelectedService == nil {
+					x.SelectedService = old.SelectedService[:0]
+				}
+				if len(x.SelectedService) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SelectedService); n < cap(x.SelectedService) {
+					x.SelectedService = x.SelectedService[:n+1]
+				} else {
+					x.SelectedService = append(x.SelectedService, SelectedService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 16:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4442,40 +10405,89 @@ type SelectedService struct {
 }
 
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(219, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(43, uint64(x.ServiceID))
+	st = 1
+	e.Code(0, 1)
 	if x.ParameterSetID != nil {
-		e.IntElement(220, int64(*x.ParameterSetID))
+		e.Code(0, 3)
+		e.PutInt(25, int64(*x.ParameterSetID))
+		st = 2
+		e.Code(0, 1)
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 219:
-				x.ServiceID = uint16(d.ElementUint())
-			case 220:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(219))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParameterSetID = old.ParameterSetID
 				if x.ParameterSetID == nil {
 					x.ParameterSetID = new(int16)
 				}
-				*x.ParameterSetID = int16(d.ElementInt())
+				*x.ParameterSetID = int16(d.IntElement(220))
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4486,30 +10498,48 @@ type PaymentServiceSelectionRes struct {
 }
 
 func (x *PaymentServiceSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(222, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
 }
 
 func (x *PaymentServiceSelectionRes) decodeEXI(d *exi.Decoder) {
 	*x = PaymentServiceSelectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 222:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(222))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4523,56 +10553,171 @@ type PowerDeliveryReq struct {
 }
 
 func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(224, int(x.ChargeProgress))
-	e.UintElement(225, uint64(x.SAScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(44, int(x.ChargeProgress))
+	st = 1
+	e.Code(0, 3)
+	e.PutUint(30, uint64(x.SAScheduleTupleID))
+	st = 2
+	e.Code(0, 1)
 	if x.ChargingProfile != nil {
-		e.StartElement(226)
+		e.Code(0, 3)
 		x.ChargingProfile.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.DCEVPowerDeliveryParameter != nil {
-		e.StartElement(231)
-		x.DCEVPowerDeliveryParameter.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.DCEVPowerDeliveryParameter.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.DCEVPowerDeliveryParameter.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 224:
-				x.ChargeProgress = ChargeProgress(d.ElementEnum())
-			case 225:
-				x.SAScheduleTupleID = uint8(d.ElementUint())
-			case 226:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargeProgress = ChargeProgress(d.EnumElement(224))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SAScheduleTupleID = uint8(d.UintElement(225))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfile = old.ChargingProfile
 				if x.ChargingProfile == nil {
 					x.ChargingProfile = new(ChargingProfile)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ChargingProfile.decodeEXI(d)
-			case 231:
+				d.Up()
+				st = 3
+			case 1:
 				x.DCEVPowerDeliveryParameter = old.DCEVPowerDeliveryParameter
 				if x.DCEVPowerDeliveryParameter == nil {
 					x.DCEVPowerDeliveryParameter = new(DCEVPowerDeliveryParameter)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 235})
+				return
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVPowerDeliveryParameter = old.DCEVPowerDeliveryParameter
+				if x.DCEVPowerDeliveryParameter == nil {
+					x.DCEVPowerDeliveryParameter = new(DCEVPowerDeliveryParameter)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DCEVPowerDeliveryParameter.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 235})
+				return
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4583,6 +10728,8 @@ type ChargingProfile struct {
 }
 
 func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ProfileEntry) > 24 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4592,26 +10739,56 @@ func (x *ChargingProfile) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ProfileEntry {
-		e.StartElement(227)
-		x.ProfileEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ProfileEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ProfileEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 24:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingProfile{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 227:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ProfileEntry == nil {
 					x.ProfileEntry = old.ProfileEntry[:0]
 				}
@@ -4624,14 +10801,74 @@ func (x *ChargingProfile) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ProfileEntry = append(x.ProfileEntry, ProfileEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ProfileEntry[len(x.ProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ProfileEntry == nil {
+					x.ProfileEntry = old.ProfileEntry[:0]
+				}
+				if len(x.ProfileEntry) >= 24 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ProfileEntry); n < cap(x.ProfileEntry) {
+					x.ProfileEntry = x.ProfileEntry[:n+1]
+				} else {
+					x.ProfileEntry = append(x.ProfileEntry, ProfileEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ProfileEntry[len(x.ProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 24:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4644,46 +10881,112 @@ type ProfileEntry struct {
 }
 
 func (x *ProfileEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(228, uint64(x.ChargingProfileEntryStart))
-	e.StartElement(229)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(27, uint64(x.ChargingProfileEntryStart))
+	st = 1
+	e.Code(0, 2)
 	x.ChargingProfileEntryMaxPower.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.ChargingProfileEntryMaxNumberOfPhasesInUse != nil {
-		e.UintElement(230, uint64(*x.ChargingProfileEntryMaxNumberOfPhasesInUse))
+		e.Code(0, 3)
+		e.PutUint(45, uint64(*x.ChargingProfileEntryMaxNumberOfPhasesInUse))
+		st = 3
+		e.Code(0, 1)
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ProfileEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ProfileEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 228:
-				x.ChargingProfileEntryStart = uint32(d.ElementUint())
-			case 229:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingProfileEntryStart = uint32(d.UintElement(228))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfileEntryMaxPower = old.ChargingProfileEntryMaxPower
+				if !d.Down() {
+					return
+				}
 				x.ChargingProfileEntryMaxPower.decodeEXI(d)
-			case 230:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingProfileEntryMaxNumberOfPhasesInUse = old.ChargingProfileEntryMaxNumberOfPhasesInUse
 				if x.ChargingProfileEntryMaxNumberOfPhasesInUse == nil {
 					x.ChargingProfileEntryMaxNumberOfPhasesInUse = new(uint8)
 				}
-				*x.ChargingProfileEntryMaxNumberOfPhasesInUse = uint8(d.ElementUint())
+				*x.ChargingProfileEntryMaxNumberOfPhasesInUse = uint8(d.UintElement(230))
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4696,46 +10999,117 @@ type DCEVPowerDeliveryParameter struct {
 }
 
 func (x *DCEVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
-	e.StartElement(232)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.BulkChargingComplete != nil {
-		e.BoolElement(233, *x.BulkChargingComplete)
+		e.Code(0, 3)
+		e.PutBool(14, *x.BulkChargingComplete)
+		st = 2
+		e.Code(0, 1)
 	}
-	e.BoolElement(234, x.ChargingComplete)
+	switch st {
+	case 1:
+		e.Code(2, 3)
+		e.PutBool(14, x.ChargingComplete)
+		st = 3
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 2)
+		e.PutBool(14, x.ChargingComplete)
+		st = 3
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DCEVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCEVPowerDeliveryParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 232:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
 				x.DCEVStatus.decodeEXI(d)
-			case 233:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BulkChargingComplete = old.BulkChargingComplete
 				if x.BulkChargingComplete == nil {
 					x.BulkChargingComplete = new(bool)
 				}
-				*x.BulkChargingComplete = d.ElementBool()
-			case 234:
-				x.ChargingComplete = d.ElementBool()
+				*x.BulkChargingComplete = d.BoolElement(233)
+				st = 2
+			case 1:
+				x.ChargingComplete = d.BoolElement(234)
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = d.BoolElement(234)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4748,6 +11122,8 @@ type PowerDeliveryRes struct {
 }
 
 func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACEVSEStatus != nil) + present(x.DCEVSEStatus != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4756,53 +11132,116 @@ func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.EnumElement(237, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 1)
 	if x.ACEVSEStatus != nil {
-		e.StartElement(205)
+		e.Code(0, 2)
 		x.ACEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCEVSEStatus != nil {
-		e.StartElement(206)
-		x.DCEVSEStatus.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCEVSEStatus.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(12, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 237:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 205:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(237))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACEVSEStatus = old.ACEVSEStatus
 				if x.ACEVSEStatus == nil {
 					x.ACEVSEStatus = new(ACEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACEVSEStatus.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCEVSEStatus = old.DCEVSEStatus
 				if x.DCEVSEStatus == nil {
 					x.DCEVSEStatus = new(DCEVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 207})
+				return
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4815,46 +11254,100 @@ type PreChargeReq struct {
 }
 
 func (x *PreChargeReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(239)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	e.Code(0, 1)
 	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(241)
+	e.Code(0, 1)
 	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PreChargeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PreChargeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			case 240:
-				x.EVTargetVoltage = old.EVTargetVoltage
-				x.EVTargetVoltage.decodeEXI(d)
-			case 241:
-				x.EVTargetCurrent = old.EVTargetCurrent
-				x.EVTargetCurrent.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4867,43 +11360,95 @@ type PreChargeRes struct {
 }
 
 func (x *PreChargeRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(243, int(x.ResponseCode))
-	e.StartElement(244)
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(245)
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PreChargeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PreChargeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 244:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 245:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(243))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4914,30 +11459,48 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.UintElement(247, uint64(x.ServiceID))
+	e.Code(0, 2)
+	e.PutUint(43, uint64(x.ServiceID))
+	e.Code(0, 2)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 	*x = ServiceDetailReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 247:
-				x.ServiceID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(247))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4950,45 +11513,111 @@ type ServiceDetailRes struct {
 }
 
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(249, int(x.ResponseCode))
-	e.UintElement(250, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 3)
+	e.PutUint(43, uint64(x.ServiceID))
+	st = 2
+	e.Code(0, 1)
 	if x.ServiceParameterList != nil {
-		e.StartElement(251)
+		e.Code(0, 2)
 		x.ServiceParameterList.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 249:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 250:
-				x.ServiceID = uint16(d.ElementUint())
-			case 251:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(249))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(250))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceParameterList = old.ServiceParameterList
 				if x.ServiceParameterList == nil {
 					x.ServiceParameterList = new(ServiceParameterList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceParameterList.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4999,6 +11628,8 @@ type ServiceParameterList struct {
 }
 
 func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ParameterSet) > 255 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5008,26 +11639,56 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ParameterSet {
-		e.StartElement(252)
-		x.ParameterSet[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ParameterSet[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ParameterSet[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 255:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceParameterList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 252:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ParameterSet == nil {
 					x.ParameterSet = old.ParameterSet[:0]
 				}
@@ -5040,14 +11701,74 @@ func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ParameterSet == nil {
+					x.ParameterSet = old.ParameterSet[:0]
+				}
+				if len(x.ParameterSet) >= 255 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ParameterSet); n < cap(x.ParameterSet) {
+					x.ParameterSet = x.ParameterSet[:n+1]
+				} else {
+					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 255:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5059,7 +11780,12 @@ type ParameterSet struct {
 }
 
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
-	e.IntElement(253, int64(x.ParameterSetID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutInt(25, int64(x.ParameterSetID))
+	st = 1
+	e.Code(0, 1)
 	if len(x.Parameter) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5069,28 +11795,72 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Parameter {
-		e.StartElement(254)
-		x.Parameter[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Parameter[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.Parameter[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 16:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ParameterSet{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 253:
-				x.ParameterSetID = int16(d.ElementInt())
-			case 254:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ParameterSetID = int16(d.IntElement(253))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Parameter == nil {
 					x.Parameter = old.Parameter[:0]
 				}
@@ -5103,14 +11873,74 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Parameter = append(x.Parameter, Parameter{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Parameter == nil {
+					x.Parameter = old.Parameter[:0]
+				}
+				if len(x.Parameter) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Parameter); n < cap(x.Parameter) {
+					x.Parameter = x.Parameter[:n+1]
+				} else {
+					x.Parameter = append(x.Parameter, Parameter{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 16:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5127,8 +11957,11 @@ type Parameter struct {
 }
 
 func (x *Parameter) encodeEXI(e *exi.Encoder) {
-	e.Attribute(8)
-	e.String(x.Name)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(5, exi.QName{URI: 6, Local: 90}, x.Name)
+	st = 1
 	if n := 0 + present(x.BoolValue != nil) + present(x.ByteValue != nil) + present(x.ShortValue != nil) + present(x.IntValue != nil) + present(x.PhysicalValue != nil) + present(x.StringValue != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5138,91 +11971,314 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.BoolElement(255, *x.BoolValue)
+		e.Code(0, 4)
+		e.PutBool(14, *x.BoolValue)
+		st = 2
+		e.Code(0, 1)
 	}
 	if x.ByteValue != nil {
-		e.IntElement(256, int64(*x.ByteValue))
+		switch st {
+		case 1:
+			e.Code(2, 4)
+			e.PutInt(46, int64(*x.ByteValue))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ShortValue != nil {
-		e.IntElement(257, int64(*x.ShortValue))
+		switch st {
+		case 1:
+			e.Code(4, 4)
+			e.PutInt(25, int64(*x.ShortValue))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.IntValue != nil {
-		e.IntElement(258, int64(*x.IntValue))
+		switch st {
+		case 1:
+			e.Code(6, 4)
+			e.PutInt(47, int64(*x.IntValue))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PhysicalValue != nil {
-		e.StartElement(259)
-		x.PhysicalValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.PhysicalValue.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.StringValue != nil {
-		e.StringElement(260, *x.StringValue)
+		switch st {
+		case 1:
+			e.Code(5, 3)
+			if *x.StringValue != "" {
+				e.Code(0, 1)
+				e.PutString(5, exi.QName{URI: 6, Local: 183}, *x.StringValue)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(48, 6)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Parameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Parameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 8:
-				x.Name = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 255:
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 90})
+				x.Name = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BoolValue = old.BoolValue
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
-				*x.BoolValue = d.ElementBool()
-			case 256:
+				*x.BoolValue = d.BoolElement(255)
+				st = 2
+			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
-				*x.ByteValue = int8(d.ElementInt())
-			case 257:
+				*x.ByteValue = int8(d.IntElement(256))
+				st = 3
+			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
-				*x.ShortValue = int16(d.ElementInt())
-			case 258:
+				*x.ShortValue = int16(d.IntElement(257))
+				st = 4
+			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
-				*x.IntValue = int32(d.ElementInt())
-			case 259:
+				*x.IntValue = int32(d.IntElement(258))
+				st = 5
+			case 4:
 				x.PhysicalValue = old.PhysicalValue
 				if x.PhysicalValue == nil {
 					x.PhysicalValue = new(PhysicalValue)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PhysicalValue.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 6
+			case 5:
 				x.StringValue = old.StringValue
 				if x.StringValue == nil {
 					x.StringValue = new(string)
 				}
-				*x.StringValue = d.ElementString()
+				*x.StringValue = d.StringElement(260)
+				st = 7
+			case 6:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5234,46 +12290,122 @@ type ServiceDiscoveryReq struct {
 }
 
 func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.ServiceScope != nil {
-		e.StringElement(262, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 5, Local: 110}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.ServiceCategory != nil {
-		e.EnumElement(263, int(*x.ServiceCategory))
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutEnum(49, int(*x.ServiceCategory))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
+			e.PutEnum(49, int(*x.ServiceCategory))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(2, 2)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 262:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				*x.ServiceScope = d.ElementString()
-			case 263:
+				*x.ServiceScope = d.StringElement(262)
+				st = 1
+			case 1:
 				x.ServiceCategory = old.ServiceCategory
 				if x.ServiceCategory == nil {
 					x.ServiceCategory = new(ServiceCategory)
 				}
-				*x.ServiceCategory = ServiceCategory(d.ElementEnum())
+				*x.ServiceCategory = ServiceCategory(d.EnumElement(263))
+				st = 2
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceCategory = old.ServiceCategory
+				if x.ServiceCategory == nil {
+					x.ServiceCategory = new(ServiceCategory)
+				}
+				*x.ServiceCategory = ServiceCategory(d.EnumElement(263))
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5287,54 +12419,139 @@ type ServiceDiscoveryRes struct {
 }
 
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(265, int(x.ResponseCode))
-	e.StartElement(266)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
 	x.PaymentOptionList.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(268)
+	st = 2
+	e.Code(0, 1)
 	x.ChargeService.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.ServiceList != nil {
-		e.StartElement(276)
+		e.Code(0, 2)
 		x.ServiceList.encodeEXI(e)
-		e.EndElement()
+		st = 4
+	}
+	switch st {
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 265:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 266:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(265))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PaymentOptionList = old.PaymentOptionList
+				if !d.Down() {
+					return
+				}
 				x.PaymentOptionList.decodeEXI(d)
-			case 268:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargeService = old.ChargeService
+				if !d.Down() {
+					return
+				}
 				x.ChargeService.decodeEXI(d)
-			case 276:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceList = old.ServiceList
 				if x.ServiceList == nil {
 					x.ServiceList = new(ServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ServiceList.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5345,6 +12562,8 @@ type PaymentOptionList struct {
 }
 
 func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PaymentOption) > 2 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5354,24 +12573,58 @@ func (x *PaymentOptionList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PaymentOption {
-		e.EnumElement(267, int(x.PaymentOption[i]))
+		switch st {
+		case 0:
+			e.Code(0, 2)
+			e.PutEnum(42, int(x.PaymentOption[i]))
+			st, n = 1, 1
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
+			e.PutEnum(42, int(x.PaymentOption[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 2:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PaymentOptionList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PaymentOptionList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 267:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PaymentOption == nil {
 					x.PaymentOption = old.PaymentOption[:0]
 				}
@@ -5379,14 +12632,61 @@ func (x *PaymentOptionList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.ElementEnum()))
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.EnumElement(267)))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PaymentOption == nil {
+					x.PaymentOption = old.PaymentOption[:0]
+				}
+				if len(x.PaymentOption) >= 2 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.PaymentOption = append(x.PaymentOption, PaymentOption(d.EnumElement(267)))
+				n++
+				switch {
+				case n >= 2:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5402,61 +12702,207 @@ type ChargeService struct {
 }
 
 func (x *ChargeService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(269, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(43, uint64(x.ServiceID))
+	st = 1
+	e.Code(0, 1)
 	if x.ServiceName != nil {
-		e.StringElement(270, *x.ServiceName)
+		e.Code(0, 2)
+		if *x.ServiceName != "" {
+			e.Code(0, 1)
+			e.PutString(50, exi.QName{URI: 6, Local: 134}, *x.ServiceName)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
 	}
-	e.EnumElement(271, int(x.ServiceCategory))
+	switch st {
+	case 1:
+		e.Code(2, 3)
+		e.PutEnum(49, int(x.ServiceCategory))
+		st = 3
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 2)
+		e.PutEnum(49, int(x.ServiceCategory))
+		st = 3
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ServiceScope != nil {
-		e.StringElement(272, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 6, Local: 136}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
 	}
-	e.BoolElement(273, x.FreeService)
-	e.StartElement(274)
+	switch st {
+	case 3:
+		e.Code(2, 3)
+		e.PutBool(14, x.FreeService)
+		st = 5
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 2)
+		e.PutBool(14, x.FreeService)
+		st = 5
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SupportedEnergyTransferMode.encodeEXI(e)
-	e.EndElement()
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *ChargeService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 269:
-				x.ServiceID = uint16(d.ElementUint())
-			case 270:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(269))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceName = old.ServiceName
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
-				*x.ServiceName = d.ElementString()
-			case 271:
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
-			case 272:
+				*x.ServiceName = d.StringElement(270)
+				st = 2
+			case 1:
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				*x.ServiceScope = d.ElementString()
-			case 273:
-				x.FreeService = d.ElementBool()
-			case 274:
-				x.SupportedEnergyTransferMode = old.SupportedEnergyTransferMode
-				x.SupportedEnergyTransferMode.decodeEXI(d)
+				*x.ServiceScope = d.StringElement(272)
+				st = 4
+			case 1:
+				x.FreeService = d.BoolElement(273)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FreeService = d.BoolElement(273)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SupportedEnergyTransferMode = old.SupportedEnergyTransferMode
+				if !d.Down() {
+					return
+				}
+				x.SupportedEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5467,6 +12913,8 @@ type SupportedEnergyTransferMode struct {
 }
 
 func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EnergyTransferMode) > 6 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5476,24 +12924,58 @@ func (x *SupportedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EnergyTransferMode {
-		e.EnumElement(275, int(x.EnergyTransferMode[i]))
+		switch st {
+		case 0:
+			e.Code(0, 2)
+			e.PutEnum(26, int(x.EnergyTransferMode[i]))
+			st, n = 1, 1
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
+			e.PutEnum(26, int(x.EnergyTransferMode[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 6:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SupportedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 275:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EnergyTransferMode == nil {
 					x.EnergyTransferMode = old.EnergyTransferMode[:0]
 				}
@@ -5501,14 +12983,61 @@ func (x *SupportedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.ElementEnum()))
+				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.EnumElement(275)))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EnergyTransferMode == nil {
+					x.EnergyTransferMode = old.EnergyTransferMode[:0]
+				}
+				if len(x.EnergyTransferMode) >= 6 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.EnergyTransferMode = append(x.EnergyTransferMode, EnergyTransferMode(d.EnumElement(275)))
+				n++
+				switch {
+				case n >= 6:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5519,6 +13048,8 @@ type ServiceList struct {
 }
 
 func (x *ServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Service) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5528,26 +13059,56 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Service {
-		e.StartElement(277)
-		x.Service[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.Service[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.Service[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 277:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Service == nil {
 					x.Service = old.Service[:0]
 				}
@@ -5560,14 +13121,74 @@ func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Service = append(x.Service, Service{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Service == nil {
+					x.Service = old.Service[:0]
+				}
+				if len(x.Service) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Service); n < cap(x.Service) {
+					x.Service = x.Service[:n+1]
+				} else {
+					x.Service = append(x.Service, Service{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5582,55 +13203,183 @@ type Service struct {
 }
 
 func (x *Service) encodeEXI(e *exi.Encoder) {
-	e.UintElement(269, uint64(x.ServiceID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(43, uint64(x.ServiceID))
+	st = 1
+	e.Code(0, 1)
 	if x.ServiceName != nil {
-		e.StringElement(270, *x.ServiceName)
+		e.Code(0, 2)
+		if *x.ServiceName != "" {
+			e.Code(0, 1)
+			e.PutString(50, exi.QName{URI: 6, Local: 134}, *x.ServiceName)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
 	}
-	e.EnumElement(271, int(x.ServiceCategory))
+	switch st {
+	case 1:
+		e.Code(2, 3)
+		e.PutEnum(49, int(x.ServiceCategory))
+		st = 3
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 2)
+		e.PutEnum(49, int(x.ServiceCategory))
+		st = 3
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.ServiceScope != nil {
-		e.StringElement(272, *x.ServiceScope)
+		e.Code(0, 2)
+		if *x.ServiceScope != "" {
+			e.Code(0, 1)
+			e.PutString(48, exi.QName{URI: 6, Local: 136}, *x.ServiceScope)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
 	}
-	e.BoolElement(273, x.FreeService)
+	switch st {
+	case 3:
+		e.Code(2, 3)
+		e.PutBool(14, x.FreeService)
+		st = 5
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 2)
+		e.PutBool(14, x.FreeService)
+		st = 5
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Service{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 269:
-				x.ServiceID = uint16(d.ElementUint())
-			case 270:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(269))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceName = old.ServiceName
 				if x.ServiceName == nil {
 					x.ServiceName = new(string)
 				}
-				*x.ServiceName = d.ElementString()
-			case 271:
-				x.ServiceCategory = ServiceCategory(d.ElementEnum())
-			case 272:
+				*x.ServiceName = d.StringElement(270)
+				st = 2
+			case 1:
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceCategory = ServiceCategory(d.EnumElement(271))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ServiceScope = old.ServiceScope
 				if x.ServiceScope == nil {
 					x.ServiceScope = new(string)
 				}
-				*x.ServiceScope = d.ElementString()
-			case 273:
-				x.FreeService = d.ElementBool()
+				*x.ServiceScope = d.StringElement(272)
+				st = 4
+			case 1:
+				x.FreeService = d.BoolElement(273)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FreeService = d.BoolElement(273)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5641,31 +13390,55 @@ type SessionSetupReq struct {
 }
 
 func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(279, x.EVCCID)
+	e.Code(0, 1)
+	if len(x.EVCCID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(51, x.EVCCID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 279:
-				x.EVCCID = d.ElementBinary(old.EVCCID[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EVCCID = d.BinaryElement(279, old.EVCCID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5678,43 +13451,113 @@ type SessionSetupRes struct {
 }
 
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(281, int(x.ResponseCode))
-	e.StringElement(282, x.EVSEID)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	if x.EVSEID != "" {
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 2
 	if x.EVSETimeStamp != nil {
-		e.IntElement(283, int64(*x.EVSETimeStamp))
+		e.Code(0, 3)
+		e.PutInt(41, int64(*x.EVSETimeStamp))
+		st = 3
+		e.Code(0, 1)
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 281:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 282:
-				x.EVSEID = d.ElementString()
-			case 283:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(281))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEID = d.StringElement(282)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETimeStamp = old.EVSETimeStamp
 				if x.EVSETimeStamp == nil {
 					x.EVSETimeStamp = new(int64)
 				}
-				*x.EVSETimeStamp = int64(d.ElementInt())
+				*x.EVSETimeStamp = int64(d.IntElement(283))
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5725,30 +13568,48 @@ type SessionStopReq struct {
 }
 
 func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(285, int(x.ChargingSession))
+	e.Code(0, 2)
+	e.PutEnum(52, int(x.ChargingSession))
+	e.Code(0, 2)
 }
 
 func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 	*x = SessionStopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 285:
-				x.ChargingSession = ChargingSession(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ChargingSession = ChargingSession(d.EnumElement(285))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5759,30 +13620,48 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(287, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 	*x = SessionStopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 287:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(287))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5793,34 +13672,54 @@ type WeldingDetectionReq struct {
 }
 
 func (x *WeldingDetectionReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(289)
+	e.Code(0, 1)
 	x.DCEVStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WeldingDetectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WeldingDetectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 289:
-				x.DCEVStatus = old.DCEVStatus
-				x.DCEVStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.DCEVStatus = old.DCEVStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVStatus.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5833,43 +13732,95 @@ type WeldingDetectionRes struct {
 }
 
 func (x *WeldingDetectionRes) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(291, int(x.ResponseCode))
-	e.StartElement(292)
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	e.Code(0, 2)
 	x.DCEVSEStatus.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(293)
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *WeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = WeldingDetectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 291:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 292:
-				x.DCEVSEStatus = old.DCEVSEStatus
-				x.DCEVSEStatus.decodeEXI(d)
-			case 293:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(291))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DCEVSEStatus = old.DCEVSEStatus
+				if !d.Down() {
+					return
+				}
+				x.DCEVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5879,21 +13830,30 @@ type SASchedules struct {
 }
 
 func (x *SASchedules) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *SASchedules) decodeEXI(d *exi.Decoder) {
 	*x = SASchedules{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5904,34 +13864,57 @@ type Entry struct {
 }
 
 func (x *Entry) encodeEXI(e *exi.Encoder) {
-	e.StartElement(125)
+	e.Code(0, 2)
 	x.RelativeTimeInterval.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *Entry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Entry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
-				x.RelativeTimeInterval = old.RelativeTimeInterval
-				x.RelativeTimeInterval.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.RelativeTimeInterval = old.RelativeTimeInterval
+				if !d.Down() {
+					return
+				}
+				x.RelativeTimeInterval.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.Unexpected(exi.Event{Kind: exi.EvSE, Index: 128})
+				return
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5941,21 +13924,30 @@ type Interval struct {
 }
 
 func (x *Interval) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *Interval) decodeEXI(d *exi.Decoder) {
 	*x = Interval{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5967,33 +13959,66 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(64, uint64(x.NotificationMaxDelay))
-	e.EnumElement(65, int(x.EVSENotification))
+	e.Code(0, 2)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 65:
-				x.EVSENotification = EVSENotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(64))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EVSENotification(d.EnumElement(65))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6003,21 +14028,30 @@ type EVStatus struct {
 }
 
 func (x *EVStatus) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6028,37 +14062,69 @@ type EVChargeParameter struct {
 }
 
 func (x *EVChargeParameter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(27, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
+	}
+	switch st {
+	case 0:
+		e.Code(1, 2)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVChargeParameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
+				*x.DepartureTime = uint32(d.UintElement(99))
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6068,21 +14134,30 @@ type EVSEChargeParameter struct {
 }
 
 func (x *EVSEChargeParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVSEChargeParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVSEChargeParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6092,21 +14167,30 @@ type EVPowerDeliveryParameter struct {
 }
 
 func (x *EVPowerDeliveryParameter) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EVPowerDeliveryParameter) decodeEXI(d *exi.Decoder) {
 	*x = EVPowerDeliveryParameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6139,61 +14223,333 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(22, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(25, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(23, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(24, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(26, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(9, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(27, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(28, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(9, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 22:
-				x.P = d.ElementBinary(old.P[:0])
-			case 25:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 23:
-				x.G = d.ElementBinary(old.G[:0])
-			case 24:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 26:
-				x.J = d.ElementBinary(old.J[:0])
-			case 27:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 28:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.P = d.BinaryElement(22, old.P[:0])
+				st = 1
+			case 1:
+				x.G = d.BinaryElement(23, old.G[:0])
+				st = 3
+			case 2:
+				x.Y = d.BinaryElement(24, old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Q = d.BinaryElement(25, old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.G = d.BinaryElement(23, old.G[:0])
+				st = 3
+			case 1:
+				x.Y = d.BinaryElement(24, old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Y = d.BinaryElement(24, old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.J = d.BinaryElement(26, old.J[:0])
+				st = 5
+			case 1:
+				x.Seed = d.BinaryElement(27, old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Seed = d.BinaryElement(27, old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PgenCounter = d.BinaryElement(28, old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6205,34 +14561,79 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(30, x.Modulus)
-	e.BinaryElement(31, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(9, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(9, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 30:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 31:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Modulus = d.BinaryElement(30, old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Exponent = d.BinaryElement(31, old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6245,65 +14646,186 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(3, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(3, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(12)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 12:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6363,47 +14885,71 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(11)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -6412,14 +14958,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6431,47 +15040,77 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(7, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(299)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 299:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -6480,14 +15119,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(299)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6541,21 +15234,30 @@ type BodyBase struct {
 }
 
 func (x *BodyBase) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *BodyBase) decodeEXI(d *exi.Decoder) {
 	*x = BodyBase{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6566,28 +15268,63 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(6, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6598,27 +15335,62 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6629,27 +15401,62 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6673,25 +15480,49 @@ type BulkChargingComplete struct {
 }
 
 func (x *BulkChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BulkChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = BulkChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 8})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6702,25 +15533,49 @@ type BulkChargingCompleteFragment struct {
 }
 
 func (x *BulkChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BulkChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
 	*x = BulkChargingCompleteFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 6})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6731,25 +15586,49 @@ type BulkSOC struct {
 }
 
 func (x *BulkSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BulkSOC) decodeEXI(d *exi.Decoder) {
 	*x = BulkSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 7})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6760,28 +15639,63 @@ type Certificate struct {
 }
 
 func (x *Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(21, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 8})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6792,25 +15706,49 @@ type ChargeProgressFragment struct {
 }
 
 func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargeProgressFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargeProgress(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(44, exi.QName{URI: 5, Local: 25})
+				x.Value = ChargeProgress(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6821,25 +15759,49 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 27})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6850,25 +15812,49 @@ type ChargingCompleteFragment struct {
 }
 
 func (x *ChargingCompleteFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingCompleteFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingCompleteFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 11})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6879,25 +15865,49 @@ type ChargingProfileEntryMaxNumberOfPhasesInUse struct {
 }
 
 func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(45, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) decodeEXI(d *exi.Decoder) {
 	*x = ChargingProfileEntryMaxNumberOfPhasesInUse{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(45, exi.QName{URI: 6, Local: 12})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6908,25 +15918,49 @@ type ChargingProfileEntryStart struct {
 }
 
 func (x *ChargingProfileEntryStart) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingProfileEntryStart) decodeEXI(d *exi.Decoder) {
 	*x = ChargingProfileEntryStart{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 6, Local: 14})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6937,25 +15971,49 @@ type ChargingSessionFragment struct {
 }
 
 func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(52, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingSessionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargingSession(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(52, exi.QName{URI: 5, Local: 29})
+				x.Value = ChargingSession(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6992,25 +16050,49 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 6, Local: 33})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7034,25 +16116,49 @@ type EPriceLevel struct {
 }
 
 func (x *EPriceLevel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(34, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EPriceLevel) decodeEXI(d *exi.Decoder) {
 	*x = EPriceLevel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 37})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7063,28 +16169,63 @@ type EVCCID struct {
 }
 
 func (x *EVCCID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(51, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVCCID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVCCID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(51, exi.QName{URI: 5, Local: 43})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7121,25 +16262,49 @@ type EVErrorCode struct {
 }
 
 func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
 	*x = EVErrorCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DCEVErrorCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 42})
+				x.Value = DCEVErrorCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7267,25 +16432,49 @@ type EVRESSSOC struct {
 }
 
 func (x *EVRESSSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVRESSSOC) decodeEXI(d *exi.Decoder) {
 	*x = EVRESSSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 51})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7296,25 +16485,49 @@ type EVReady struct {
 }
 
 func (x *EVReady) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVReady) decodeEXI(d *exi.Decoder) {
 	*x = EVReady{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 52})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7325,25 +16538,49 @@ type EVSECurrentLimitAchieved struct {
 }
 
 func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSECurrentLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 47})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7380,27 +16617,62 @@ type EVSEID struct {
 }
 
 func (x *EVSEID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(36, exi.QName{URI: 5, Local: 48}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVSEID) decodeEXI(d *exi.Decoder) {
 	*x = EVSEID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(36, exi.QName{URI: 5, Local: 48})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7411,25 +16683,49 @@ type EVSEIsolationStatus struct {
 }
 
 func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEIsolationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = IsolationLevel(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 57})
+				x.Value = IsolationLevel(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7583,25 +16879,49 @@ type EVSENotificationFragment struct {
 }
 
 func (x *EVSENotificationFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotificationFragment) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotificationFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSENotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 65})
+				x.Value = EVSENotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7625,25 +16945,49 @@ type EVSEPowerLimitAchieved struct {
 }
 
 func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPowerLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 53})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7680,25 +17024,49 @@ type EVSEProcessingFragment struct {
 }
 
 func (x *EVSEProcessingFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessingFragment) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessingFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EVSEProcessing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 56})
+				x.Value = EVSEProcessing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7709,25 +17077,49 @@ type EVSEStatusCode struct {
 }
 
 func (x *EVSEStatusCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEStatusCode) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatusCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = DCEVSEStatusCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 70})
+				x.Value = DCEVSEStatusCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7738,25 +17130,49 @@ type EVSETimeStamp struct {
 }
 
 func (x *EVSETimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(41, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSETimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = EVSETimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int64(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 5, Local: 57})
+				x.Value = int64(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7767,25 +17183,49 @@ type EVSEVoltageLimitAchieved struct {
 }
 
 func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEVoltageLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 58})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7822,25 +17262,49 @@ type EnergyTransferModeFragment struct {
 }
 
 func (x *EnergyTransferModeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(26, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EnergyTransferModeFragment) decodeEXI(d *exi.Decoder) {
 	*x = EnergyTransferModeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EnergyTransferMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 74})
+				x.Value = EnergyTransferMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7851,28 +17315,63 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7883,25 +17382,49 @@ type FaultCodeFragment struct {
 }
 
 func (x *FaultCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(1, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *FaultCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = FaultCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = FaultCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 78})
+				x.Value = FaultCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7912,27 +17435,62 @@ type FaultMsg struct {
 }
 
 func (x *FaultMsg) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(2, exi.QName{URI: 6, Local: 79}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *FaultMsg) decodeEXI(d *exi.Decoder) {
 	*x = FaultMsg{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 79})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7943,25 +17501,49 @@ type FreeService struct {
 }
 
 func (x *FreeService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
 	*x = FreeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 80})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7972,25 +17554,49 @@ type FullSOC struct {
 }
 
 func (x *FullSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *FullSOC) decodeEXI(d *exi.Decoder) {
 	*x = FullSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 81})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8001,28 +17607,63 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8033,28 +17674,63 @@ type GenChallenge struct {
 }
 
 func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(11, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *GenChallenge) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = GenChallenge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 61})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8065,25 +17741,49 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(4, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8094,28 +17794,63 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8126,25 +17861,49 @@ type MaxEntriesSAScheduleTuple struct {
 }
 
 func (x *MaxEntriesSAScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaxEntriesSAScheduleTuple) decodeEXI(d *exi.Decoder) {
 	*x = MaxEntriesSAScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 64})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8155,27 +17914,62 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(37, exi.QName{URI: 6, Local: 85}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(37, exi.QName{URI: 6, Local: 85})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8186,25 +17980,49 @@ type MeterReading struct {
 }
 
 func (x *MeterReading) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(38, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterReading) decodeEXI(d *exi.Decoder) {
 	*x = MeterReading{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(38, exi.QName{URI: 6, Local: 87})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8215,25 +18033,49 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(40, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(40, exi.QName{URI: 6, Local: 88})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8244,28 +18086,63 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8276,25 +18153,49 @@ type Multiplier struct {
 }
 
 func (x *Multiplier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Multiplier) decodeEXI(d *exi.Decoder) {
 	*x = Multiplier{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 6, Local: 89})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8305,25 +18206,49 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 91})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8334,25 +18259,49 @@ type NumEPriceLevels struct {
 }
 
 func (x *NumEPriceLevels) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(34, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumEPriceLevels) decodeEXI(d *exi.Decoder) {
 	*x = NumEPriceLevels{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 93})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8363,28 +18312,63 @@ type OEMProvisioningCert struct {
 }
 
 func (x *OEMProvisioningCert) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(21, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *OEMProvisioningCert) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OEMProvisioningCert{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 5, Local: 70})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8395,28 +18379,63 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8427,28 +18446,63 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8459,28 +18513,63 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8504,25 +18593,49 @@ type ParameterSetID struct {
 }
 
 func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
 	*x = ParameterSetID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 101})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8533,25 +18646,49 @@ type PaymentOptionFragment struct {
 }
 
 func (x *PaymentOptionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(42, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PaymentOptionFragment) decodeEXI(d *exi.Decoder) {
 	*x = PaymentOptionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PaymentOption(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 6, Local: 104})
+				x.Value = PaymentOption(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8562,28 +18699,63 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8594,28 +18766,63 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8626,25 +18833,49 @@ type RCD struct {
 }
 
 func (x *RCD) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *RCD) decodeEXI(d *exi.Decoder) {
 	*x = RCD{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 109})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8655,25 +18886,49 @@ type ReceiptRequired struct {
 }
 
 func (x *ReceiptRequired) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ReceiptRequired) decodeEXI(d *exi.Decoder) {
 	*x = ReceiptRequired{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 88})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8710,25 +18965,49 @@ type RequestedEnergyTransferMode struct {
 }
 
 func (x *RequestedEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(26, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RequestedEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	*x = RequestedEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EnergyTransferMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 91})
+				x.Value = EnergyTransferMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8739,25 +19018,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 92})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8768,25 +19071,49 @@ type RetryCounter struct {
 }
 
 func (x *RetryCounter) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RetryCounter) decodeEXI(d *exi.Decoder) {
 	*x = RetryCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 5, Local: 93})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8810,25 +19137,49 @@ type SAScheduleTupleID struct {
 }
 
 func (x *SAScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SAScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = SAScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 95})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8839,25 +19190,49 @@ type SAScheduleTupleIDFragment struct {
 }
 
 func (x *SAScheduleTupleIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SAScheduleTupleIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = SAScheduleTupleIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 117})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8868,28 +19243,63 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8900,27 +19310,62 @@ type SalesTariffDescription struct {
 }
 
 func (x *SalesTariffDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(33, exi.QName{URI: 6, Local: 122}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SalesTariffDescription) decodeEXI(d *exi.Decoder) {
 	*x = SalesTariffDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 6, Local: 122})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8931,25 +19376,49 @@ type SalesTariffID struct {
 }
 
 func (x *SalesTariffID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SalesTariffID) decodeEXI(d *exi.Decoder) {
 	*x = SalesTariffID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 6, Local: 125})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8960,28 +19429,63 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8992,25 +19496,49 @@ type SelectedPaymentOption struct {
 }
 
 func (x *SelectedPaymentOption) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(42, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedPaymentOption) decodeEXI(d *exi.Decoder) {
 	*x = SelectedPaymentOption{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PaymentOption(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 5, Local: 96})
+				x.Value = PaymentOption(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9021,25 +19549,49 @@ type ServiceCategoryFragment struct {
 }
 
 func (x *ServiceCategoryFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(49, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceCategoryFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceCategoryFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ServiceCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(49, exi.QName{URI: 5, Local: 98})
+				x.Value = ServiceCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9050,25 +19602,49 @@ type ServiceCategoryFragment2 struct {
 }
 
 func (x *ServiceCategoryFragment2) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(49, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceCategoryFragment2) decodeEXI(d *exi.Decoder) {
 	*x = ServiceCategoryFragment2{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ServiceCategory(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(49, exi.QName{URI: 6, Local: 131})
+				x.Value = ServiceCategory(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9079,25 +19655,49 @@ type ServiceID struct {
 }
 
 func (x *ServiceID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
 	*x = ServiceID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 5, Local: 107})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9108,25 +19708,49 @@ type ServiceIDFragment struct {
 }
 
 func (x *ServiceIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(43, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 6, Local: 132})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9137,27 +19761,62 @@ type ServiceName struct {
 }
 
 func (x *ServiceName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(50, exi.QName{URI: 6, Local: 134}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceName) decodeEXI(d *exi.Decoder) {
 	*x = ServiceName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(50, exi.QName{URI: 6, Local: 134})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9168,27 +19827,62 @@ type ServiceScope struct {
 }
 
 func (x *ServiceScope) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(48, exi.QName{URI: 5, Local: 110}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceScope) decodeEXI(d *exi.Decoder) {
 	*x = ServiceScope{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(48, exi.QName{URI: 5, Local: 110})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9199,27 +19893,62 @@ type ServiceScopeFragment struct {
 }
 
 func (x *ServiceScopeFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(48, exi.QName{URI: 6, Local: 136}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceScopeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ServiceScopeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(48, exi.QName{URI: 6, Local: 136})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9230,28 +19959,63 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 111})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9262,28 +20026,63 @@ type SessionIDFragment struct {
 }
 
 func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionIDFragment) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 8, Local: 2})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9294,28 +20093,63 @@ type SigMeterReading struct {
 }
 
 func (x *SigMeterReading) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(39, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SigMeterReading) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SigMeterReading{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(39, exi.QName{URI: 6, Local: 138})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9326,25 +20160,49 @@ type TMeter struct {
 }
 
 func (x *TMeter) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(41, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TMeter) decodeEXI(d *exi.Decoder) {
 	*x = TMeter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int64(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 6, Local: 143})
+				x.Value = int64(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9355,25 +20213,49 @@ type Unit struct {
 }
 
 func (x *Unit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(29, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Unit) decodeEXI(d *exi.Decoder) {
 	*x = Unit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = UnitSymbol(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 145})
+				x.Value = UnitSymbol(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9384,25 +20266,49 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 146})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9413,28 +20319,63 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9445,28 +20386,63 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9477,27 +20453,62 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9521,28 +20532,63 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9553,25 +20599,49 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9582,27 +20652,62 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9613,27 +20718,62 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9644,28 +20784,63 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(9, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9676,25 +20851,49 @@ type Amount struct {
 }
 
 func (x *Amount) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(27, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Amount) decodeEXI(d *exi.Decoder) {
 	*x = Amount{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 6, Local: 147})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9705,25 +20904,49 @@ type AmountMultiplier struct {
 }
 
 func (x *AmountMultiplier) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(28, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AmountMultiplier) decodeEXI(d *exi.Decoder) {
 	*x = AmountMultiplier{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 6, Local: 148})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9734,25 +20957,49 @@ type BoolValue struct {
 }
 
 func (x *BoolValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(14, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
 	*x = BoolValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 149})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9763,25 +21010,49 @@ type ByteValue struct {
 }
 
 func (x *ByteValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(46, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
 	*x = ByteValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(46, exi.QName{URI: 6, Local: 150})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9792,25 +21063,49 @@ type CostKindFragment struct {
 }
 
 func (x *CostKindFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(35, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CostKindFragment) decodeEXI(d *exi.Decoder) {
 	*x = CostKindFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CostKind(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(35, exi.QName{URI: 6, Local: 154})
+				x.Value = CostKind(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9821,25 +21116,49 @@ type Duration struct {
 }
 
 func (x *Duration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(32, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
 	*x = Duration{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(32, exi.QName{URI: 6, Local: 157})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9850,25 +21169,49 @@ type IntValue struct {
 }
 
 func (x *IntValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(47, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
 	*x = IntValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int32(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(47, exi.QName{URI: 6, Local: 164})
+				x.Value = int32(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9892,25 +21235,49 @@ type ShortValue struct {
 }
 
 func (x *ShortValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(25, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
 	*x = ShortValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 179})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9921,25 +21288,49 @@ type Start struct {
 }
 
 func (x *Start) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(31, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Start) decodeEXI(d *exi.Decoder) {
 	*x = Start{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 6, Local: 181})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9963,27 +21354,62 @@ type StringValue struct {
 }
 
 func (x *StringValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(5, exi.QName{URI: 6, Local: 183}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *StringValue) decodeEXI(d *exi.Decoder) {
 	*x = StringValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 183})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9996,7 +21422,7 @@ func (x *V2GMessage) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10010,6 +21436,7 @@ func (x *V2GMessage) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10020,7 +21447,7 @@ func (x *V2GMessage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10033,6 +21460,7 @@ func (x *V2GMessage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10044,7 +21472,7 @@ func (x *SAScheduleList) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10058,6 +21486,7 @@ func (x *SAScheduleList) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10068,7 +21497,7 @@ func (x *SAScheduleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10081,6 +21510,7 @@ func (x *SAScheduleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10092,7 +21522,7 @@ func (x *SalesTariffEntry) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10106,6 +21536,7 @@ func (x *SalesTariffEntry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10116,7 +21547,7 @@ func (x *SalesTariffEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10129,6 +21560,7 @@ func (x *SalesTariffEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10140,7 +21572,7 @@ func (x *PMaxScheduleEntry) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10154,6 +21586,7 @@ func (x *PMaxScheduleEntry) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10164,7 +21597,7 @@ func (x *PMaxScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10177,6 +21610,7 @@ func (x *PMaxScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10188,7 +21622,7 @@ func (x *RelativeTimeInterval) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10202,6 +21636,7 @@ func (x *RelativeTimeInterval) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10212,7 +21647,7 @@ func (x *RelativeTimeInterval) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10225,6 +21660,7 @@ func (x *RelativeTimeInterval) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10236,7 +21672,7 @@ func (x *ACEVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10250,6 +21686,7 @@ func (x *ACEVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10260,7 +21697,7 @@ func (x *ACEVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(205)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10273,6 +21710,7 @@ func (x *ACEVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10284,7 +21722,7 @@ func (x *DCEVSEStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(206)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10298,6 +21736,7 @@ func (x *DCEVSEStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10308,7 +21747,7 @@ func (x *DCEVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(206)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10321,6 +21760,7 @@ func (x *DCEVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10332,7 +21772,7 @@ func (x *DCEVStatus) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10346,6 +21786,7 @@ func (x *DCEVStatus) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10356,7 +21797,7 @@ func (x *DCEVStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10369,6 +21810,7 @@ func (x *DCEVStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10380,7 +21822,7 @@ func (x *ACEVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10394,6 +21836,7 @@ func (x *ACEVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10404,7 +21847,7 @@ func (x *ACEVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10417,6 +21860,7 @@ func (x *ACEVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10428,7 +21872,7 @@ func (x *DCEVChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10442,6 +21886,7 @@ func (x *DCEVChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10452,7 +21897,7 @@ func (x *DCEVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10465,6 +21910,7 @@ func (x *DCEVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10476,7 +21922,7 @@ func (x *ACEVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10490,6 +21936,7 @@ func (x *ACEVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10500,7 +21947,7 @@ func (x *ACEVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10513,6 +21960,7 @@ func (x *ACEVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10524,7 +21972,7 @@ func (x *DCEVSEChargeParameter) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10538,6 +21986,7 @@ func (x *DCEVSEChargeParameter) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10548,7 +21997,7 @@ func (x *DCEVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10561,6 +22010,7 @@ func (x *DCEVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10572,7 +22022,7 @@ func (x *DCEVPowerDeliveryParameter) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10586,6 +22036,7 @@ func (x *DCEVPowerDeliveryParameter) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10596,7 +22047,7 @@ func (x *DCEVPowerDeliveryParameter) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10609,6 +22060,7 @@ func (x *DCEVPowerDeliveryParameter) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10620,7 +22072,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10634,6 +22086,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10644,7 +22097,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10657,6 +22110,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10668,7 +22122,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10682,6 +22136,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10692,7 +22147,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10705,6 +22160,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10716,7 +22172,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10730,6 +22186,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10740,7 +22197,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10753,6 +22210,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10860,7 +22318,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10874,6 +22332,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10884,7 +22343,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10897,6 +22356,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10908,7 +22368,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10922,6 +22382,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10932,7 +22393,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10945,6 +22406,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11052,7 +22514,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11066,6 +22528,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11076,7 +22539,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11089,6 +22552,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11148,7 +22612,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11162,6 +22626,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11172,7 +22637,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11185,6 +22650,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11196,7 +22662,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11210,6 +22676,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11220,7 +22687,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11233,6 +22700,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11292,7 +22760,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11306,6 +22774,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11316,7 +22785,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11329,6 +22798,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11532,7 +23002,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11546,6 +23016,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11556,7 +23027,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11569,6 +23040,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11580,7 +23052,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11594,6 +23066,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11604,7 +23077,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11617,6 +23090,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11676,7 +23150,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11690,6 +23164,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11700,7 +23175,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11713,6 +23188,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11724,7 +23200,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11738,6 +23214,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11748,7 +23225,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11761,6 +23238,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11772,7 +23250,7 @@ func (x *SessionSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11786,6 +23264,7 @@ func (x *SessionSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11796,7 +23275,7 @@ func (x *SessionSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11809,6 +23288,7 @@ func (x *SessionSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11820,7 +23300,7 @@ func (x *SessionSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11834,6 +23314,7 @@ func (x *SessionSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11844,7 +23325,7 @@ func (x *SessionSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11857,6 +23338,7 @@ func (x *SessionSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11868,7 +23350,7 @@ func (x *ServiceDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11882,6 +23364,7 @@ func (x *ServiceDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11892,7 +23375,7 @@ func (x *ServiceDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11905,6 +23388,7 @@ func (x *ServiceDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11916,7 +23400,7 @@ func (x *ServiceDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11930,6 +23414,7 @@ func (x *ServiceDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11940,7 +23425,7 @@ func (x *ServiceDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11953,6 +23438,7 @@ func (x *ServiceDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11964,7 +23450,7 @@ func (x *ServiceDetailReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(246)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11978,6 +23464,7 @@ func (x *ServiceDetailReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11988,7 +23475,7 @@ func (x *ServiceDetailReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(246)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12001,6 +23488,7 @@ func (x *ServiceDetailReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12012,7 +23500,7 @@ func (x *ServiceDetailRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12026,6 +23514,7 @@ func (x *ServiceDetailRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12036,7 +23525,7 @@ func (x *ServiceDetailRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12049,6 +23538,7 @@ func (x *ServiceDetailRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12060,7 +23550,7 @@ func (x *PaymentServiceSelectionReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12074,6 +23564,7 @@ func (x *PaymentServiceSelectionReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12084,7 +23575,7 @@ func (x *PaymentServiceSelectionReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12097,6 +23588,7 @@ func (x *PaymentServiceSelectionReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12108,7 +23600,7 @@ func (x *PaymentServiceSelectionRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12122,6 +23614,7 @@ func (x *PaymentServiceSelectionRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12132,7 +23625,7 @@ func (x *PaymentServiceSelectionRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12145,6 +23638,7 @@ func (x *PaymentServiceSelectionRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12156,7 +23650,7 @@ func (x *PaymentDetailsReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12170,6 +23664,7 @@ func (x *PaymentDetailsReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12180,7 +23675,7 @@ func (x *PaymentDetailsReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12193,6 +23688,7 @@ func (x *PaymentDetailsReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12204,7 +23700,7 @@ func (x *PaymentDetailsRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12218,6 +23714,7 @@ func (x *PaymentDetailsRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12228,7 +23725,7 @@ func (x *PaymentDetailsRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12241,6 +23738,7 @@ func (x *PaymentDetailsRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12252,7 +23750,7 @@ func (x *AuthorizationReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12266,6 +23764,7 @@ func (x *AuthorizationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12276,7 +23775,7 @@ func (x *AuthorizationReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12289,6 +23788,7 @@ func (x *AuthorizationReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12300,7 +23800,7 @@ func (x *AuthorizationRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12314,6 +23814,7 @@ func (x *AuthorizationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12324,7 +23825,7 @@ func (x *AuthorizationRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12337,6 +23838,7 @@ func (x *AuthorizationRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12348,7 +23850,7 @@ func (x *ChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12362,6 +23864,7 @@ func (x *ChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12372,7 +23875,7 @@ func (x *ChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12385,6 +23888,7 @@ func (x *ChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12396,7 +23900,7 @@ func (x *ChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12410,6 +23914,7 @@ func (x *ChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12420,7 +23925,7 @@ func (x *ChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12433,6 +23938,7 @@ func (x *ChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12444,7 +23950,7 @@ func (x *PowerDeliveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12458,6 +23964,7 @@ func (x *PowerDeliveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12468,7 +23975,7 @@ func (x *PowerDeliveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12481,6 +23988,7 @@ func (x *PowerDeliveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12492,7 +24000,7 @@ func (x *PowerDeliveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12506,6 +24014,7 @@ func (x *PowerDeliveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12516,7 +24025,7 @@ func (x *PowerDeliveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12529,6 +24038,7 @@ func (x *PowerDeliveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12540,7 +24050,7 @@ func (x *MeteringReceiptReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12554,6 +24064,7 @@ func (x *MeteringReceiptReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12564,7 +24075,7 @@ func (x *MeteringReceiptReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12577,6 +24088,7 @@ func (x *MeteringReceiptReq) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12588,7 +24100,7 @@ func (x *MeteringReceiptRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12602,6 +24114,7 @@ func (x *MeteringReceiptRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12612,7 +24125,7 @@ func (x *MeteringReceiptRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12625,6 +24138,7 @@ func (x *MeteringReceiptRes) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12636,7 +24150,7 @@ func (x *SessionStopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12650,6 +24164,7 @@ func (x *SessionStopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12660,7 +24175,7 @@ func (x *SessionStopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12673,6 +24188,7 @@ func (x *SessionStopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12684,7 +24200,7 @@ func (x *SessionStopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12698,6 +24214,7 @@ func (x *SessionStopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12708,7 +24225,7 @@ func (x *SessionStopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12721,6 +24238,7 @@ func (x *SessionStopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12732,7 +24250,7 @@ func (x *CertificateUpdateReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12746,6 +24264,7 @@ func (x *CertificateUpdateReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12756,7 +24275,7 @@ func (x *CertificateUpdateReq) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12769,6 +24288,7 @@ func (x *CertificateUpdateReq) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12780,7 +24300,7 @@ func (x *CertificateUpdateRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, e
 	e.Reset(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12794,6 +24314,7 @@ func (x *CertificateUpdateRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12804,7 +24325,7 @@ func (x *CertificateUpdateRes) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12817,6 +24338,7 @@ func (x *CertificateUpdateRes) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12828,7 +24350,7 @@ func (x *CertificateInstallationReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12842,6 +24364,7 @@ func (x *CertificateInstallationReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12852,7 +24375,7 @@ func (x *CertificateInstallationReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12865,6 +24388,7 @@ func (x *CertificateInstallationReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12876,7 +24400,7 @@ func (x *CertificateInstallationRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12890,6 +24414,7 @@ func (x *CertificateInstallationRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12900,7 +24425,7 @@ func (x *CertificateInstallationRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12913,6 +24438,7 @@ func (x *CertificateInstallationRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12924,7 +24450,7 @@ func (x *ChargingStatusReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12938,6 +24464,7 @@ func (x *ChargingStatusReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12948,7 +24475,7 @@ func (x *ChargingStatusReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12961,6 +24488,7 @@ func (x *ChargingStatusReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12972,7 +24500,7 @@ func (x *ChargingStatusRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12986,6 +24514,7 @@ func (x *ChargingStatusRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12996,7 +24525,7 @@ func (x *ChargingStatusRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13009,6 +24538,7 @@ func (x *ChargingStatusRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13020,7 +24550,7 @@ func (x *CableCheckReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13034,6 +24564,7 @@ func (x *CableCheckReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13044,7 +24575,7 @@ func (x *CableCheckReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13057,6 +24588,7 @@ func (x *CableCheckReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13068,7 +24600,7 @@ func (x *CableCheckRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13082,6 +24614,7 @@ func (x *CableCheckRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13092,7 +24625,7 @@ func (x *CableCheckRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13105,6 +24638,7 @@ func (x *CableCheckRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13116,7 +24650,7 @@ func (x *PreChargeReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13130,6 +24664,7 @@ func (x *PreChargeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13140,7 +24675,7 @@ func (x *PreChargeReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13153,6 +24688,7 @@ func (x *PreChargeReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13164,7 +24700,7 @@ func (x *PreChargeRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13178,6 +24714,7 @@ func (x *PreChargeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13188,7 +24725,7 @@ func (x *PreChargeRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13201,6 +24738,7 @@ func (x *PreChargeRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13212,7 +24750,7 @@ func (x *CurrentDemandReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13226,6 +24764,7 @@ func (x *CurrentDemandReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13236,7 +24775,7 @@ func (x *CurrentDemandReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13249,6 +24788,7 @@ func (x *CurrentDemandReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13260,7 +24800,7 @@ func (x *CurrentDemandRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13274,6 +24814,7 @@ func (x *CurrentDemandRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13284,7 +24825,7 @@ func (x *CurrentDemandRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13297,6 +24838,7 @@ func (x *CurrentDemandRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13308,7 +24850,7 @@ func (x *WeldingDetectionReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13322,6 +24864,7 @@ func (x *WeldingDetectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13332,7 +24875,7 @@ func (x *WeldingDetectionReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13345,6 +24888,7 @@ func (x *WeldingDetectionReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13356,7 +24900,7 @@ func (x *WeldingDetectionRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13370,6 +24914,7 @@ func (x *WeldingDetectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13380,7 +24925,7 @@ func (x *WeldingDetectionRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13393,6 +24938,7 @@ func (x *WeldingDetectionRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13403,7 +24949,7 @@ func (x *ACEVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13416,6 +24962,7 @@ func (x *ACEVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13426,7 +24973,7 @@ func (x *Body) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13439,6 +24986,7 @@ func (x *Body) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13449,7 +24997,7 @@ func (x *BodyBase) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13462,6 +25010,7 @@ func (x *BodyBase) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13472,7 +25021,7 @@ func (x *BulkChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13485,6 +25034,7 @@ func (x *BulkChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13495,7 +25045,7 @@ func (x *BulkChargingCompleteFragment) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(233)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13508,6 +25058,7 @@ func (x *BulkChargingCompleteFragment) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13518,7 +25069,7 @@ func (x *BulkSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13531,6 +25082,7 @@ func (x *BulkSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13541,7 +25093,7 @@ func (x *Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13554,6 +25106,7 @@ func (x *Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13564,7 +25117,7 @@ func (x *ChargeProgressFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13577,6 +25130,7 @@ func (x *ChargeProgressFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13587,7 +25141,7 @@ func (x *ChargeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(268)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13600,6 +25154,7 @@ func (x *ChargeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13610,7 +25165,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13623,6 +25178,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13633,7 +25189,7 @@ func (x *ChargingCompleteFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(234)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13646,6 +25202,7 @@ func (x *ChargingCompleteFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13656,7 +25213,7 @@ func (x *ChargingProfile) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13669,6 +25226,7 @@ func (x *ChargingProfile) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13679,7 +25237,7 @@ func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) AppendEXIFragment(dst []byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13692,6 +25250,7 @@ func (x *ChargingProfileEntryMaxNumberOfPhasesInUse) DecodeEXIFragment(b []byte,
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13702,7 +25261,7 @@ func (x *PhysicalValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13715,6 +25274,7 @@ func (x *PhysicalValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13725,7 +25285,7 @@ func (x *ChargingProfileEntryStart) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(228)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13738,6 +25298,7 @@ func (x *ChargingProfileEntryStart) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13748,7 +25309,7 @@ func (x *ChargingSessionFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13761,6 +25322,7 @@ func (x *ChargingSessionFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13771,7 +25333,7 @@ func (x *ConsumptionCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13784,6 +25346,7 @@ func (x *ConsumptionCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13794,7 +25357,7 @@ func (x *CertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13807,6 +25370,7 @@ func (x *CertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13817,7 +25381,7 @@ func (x *ContractSignatureEncryptedPrivateKey) AppendEXIFragment(dst []byte, opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13830,6 +25394,7 @@ func (x *ContractSignatureEncryptedPrivateKey) DecodeEXIFragment(b []byte, opt e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13840,7 +25405,7 @@ func (x *Cost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13853,6 +25418,7 @@ func (x *Cost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13863,7 +25429,7 @@ func (x *DCEVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13876,6 +25442,7 @@ func (x *DCEVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13886,7 +25453,7 @@ func (x *DCEVStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13899,6 +25466,7 @@ func (x *DCEVStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13909,7 +25477,7 @@ func (x *DiffieHellmanPublickey) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13922,6 +25490,7 @@ func (x *DiffieHellmanPublickey) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13932,7 +25501,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13945,6 +25514,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13955,7 +25525,7 @@ func (x *EAmount) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13968,6 +25538,7 @@ func (x *EAmount) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13978,7 +25549,7 @@ func (x *EPriceLevel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13991,6 +25562,7 @@ func (x *EPriceLevel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14001,7 +25573,7 @@ func (x *EVCCID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(279)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14014,6 +25586,7 @@ func (x *EVCCID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14024,7 +25597,7 @@ func (x *EVChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14037,6 +25610,7 @@ func (x *EVChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14047,7 +25621,7 @@ func (x *EVEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14060,6 +25634,7 @@ func (x *EVEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14070,7 +25645,7 @@ func (x *EVEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14083,6 +25658,7 @@ func (x *EVEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14093,7 +25669,7 @@ func (x *EVErrorCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14106,6 +25682,7 @@ func (x *EVErrorCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14116,7 +25693,7 @@ func (x *EVMaxCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14129,6 +25706,7 @@ func (x *EVMaxCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14139,7 +25717,7 @@ func (x *EVMaxVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14152,6 +25730,7 @@ func (x *EVMaxVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14162,7 +25741,7 @@ func (x *EVMaximumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14175,6 +25754,7 @@ func (x *EVMaximumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14185,7 +25765,7 @@ func (x *EVMaximumCurrentLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14198,6 +25778,7 @@ func (x *EVMaximumCurrentLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14208,7 +25789,7 @@ func (x *EVMaximumPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14221,6 +25802,7 @@ func (x *EVMaximumPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14231,7 +25813,7 @@ func (x *EVMaximumPowerLimitFragment) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14244,6 +25826,7 @@ func (x *EVMaximumPowerLimitFragment) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14254,7 +25837,7 @@ func (x *EVMaximumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14267,6 +25850,7 @@ func (x *EVMaximumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14277,7 +25861,7 @@ func (x *EVMaximumVoltageLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14290,6 +25874,7 @@ func (x *EVMaximumVoltageLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14300,7 +25885,7 @@ func (x *EVMinCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14313,6 +25898,7 @@ func (x *EVMinCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14323,7 +25909,7 @@ func (x *EVPowerDeliveryParameter) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14336,6 +25922,7 @@ func (x *EVPowerDeliveryParameter) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14346,7 +25933,7 @@ func (x *EVRESSSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14359,6 +25946,7 @@ func (x *EVRESSSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14369,7 +25957,7 @@ func (x *EVReady) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14382,6 +25970,7 @@ func (x *EVReady) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14392,7 +25981,7 @@ func (x *EVSEChargeParameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14405,6 +25994,7 @@ func (x *EVSEChargeParameter) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14415,7 +26005,7 @@ func (x *EVSECurrentLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(189)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14428,6 +26018,7 @@ func (x *EVSECurrentLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14438,7 +26029,7 @@ func (x *EVSECurrentRegulationTolerance) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14451,6 +26042,7 @@ func (x *EVSECurrentRegulationTolerance) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14461,7 +26053,7 @@ func (x *EVSEEnergyToBeDelivered) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14474,6 +26066,7 @@ func (x *EVSEEnergyToBeDelivered) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14484,7 +26077,7 @@ func (x *EVSEID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(282)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14497,6 +26090,7 @@ func (x *EVSEID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14507,7 +26101,7 @@ func (x *EVSEIsolationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14520,6 +26114,7 @@ func (x *EVSEIsolationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14530,7 +26125,7 @@ func (x *EVSEMaxCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14543,6 +26138,7 @@ func (x *EVSEMaxCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14553,7 +26149,7 @@ func (x *EVSEMaxCurrentFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14566,6 +26162,7 @@ func (x *EVSEMaxCurrentFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14576,7 +26173,7 @@ func (x *EVSEMaximumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14589,6 +26186,7 @@ func (x *EVSEMaximumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14599,7 +26197,7 @@ func (x *EVSEMaximumCurrentLimitFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(150)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14612,6 +26210,7 @@ func (x *EVSEMaximumCurrentLimitFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14622,7 +26221,7 @@ func (x *EVSEMaximumPowerLimit) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(194)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14635,6 +26234,7 @@ func (x *EVSEMaximumPowerLimit) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14645,7 +26245,7 @@ func (x *EVSEMaximumPowerLimitFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14658,6 +26258,7 @@ func (x *EVSEMaximumPowerLimitFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14668,7 +26269,7 @@ func (x *EVSEMaximumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14681,6 +26282,7 @@ func (x *EVSEMaximumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14691,7 +26293,7 @@ func (x *EVSEMaximumVoltageLimitFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14704,6 +26306,7 @@ func (x *EVSEMaximumVoltageLimitFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14714,7 +26317,7 @@ func (x *EVSEMinimumCurrentLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14727,6 +26330,7 @@ func (x *EVSEMinimumCurrentLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14737,7 +26341,7 @@ func (x *EVSEMinimumVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14750,6 +26354,7 @@ func (x *EVSEMinimumVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14760,7 +26365,7 @@ func (x *EVSENominalVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14773,6 +26378,7 @@ func (x *EVSENominalVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14783,7 +26389,7 @@ func (x *EVSENotificationFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14796,6 +26402,7 @@ func (x *EVSENotificationFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14806,7 +26413,7 @@ func (x *EVSEPeakCurrentRipple) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14819,6 +26426,7 @@ func (x *EVSEPeakCurrentRipple) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14829,7 +26437,7 @@ func (x *EVSEPowerLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14842,6 +26450,7 @@ func (x *EVSEPowerLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14852,7 +26461,7 @@ func (x *EVSEPresentCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14865,6 +26474,7 @@ func (x *EVSEPresentCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14875,7 +26485,7 @@ func (x *EVSEPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14888,6 +26498,7 @@ func (x *EVSEPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14898,7 +26509,7 @@ func (x *EVSEProcessingFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14911,6 +26522,7 @@ func (x *EVSEProcessingFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14921,7 +26533,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14934,6 +26546,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14944,7 +26557,7 @@ func (x *EVSEStatusCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14957,6 +26570,7 @@ func (x *EVSEStatusCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14967,7 +26581,7 @@ func (x *EVSETimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14980,6 +26594,7 @@ func (x *EVSETimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14990,7 +26605,7 @@ func (x *EVSEVoltageLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15003,6 +26618,7 @@ func (x *EVSEVoltageLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15013,7 +26629,7 @@ func (x *EVStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15026,6 +26642,7 @@ func (x *EVStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15036,7 +26653,7 @@ func (x *EVTargetCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15049,6 +26666,7 @@ func (x *EVTargetCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15059,7 +26677,7 @@ func (x *EVTargetVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15072,6 +26690,7 @@ func (x *EVTargetVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15082,7 +26701,7 @@ func (x *EnergyTransferModeFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15095,6 +26714,7 @@ func (x *EnergyTransferModeFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15105,7 +26725,7 @@ func (x *Entry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15118,6 +26738,7 @@ func (x *Entry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15128,7 +26749,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(31)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15141,6 +26762,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15151,7 +26773,7 @@ func (x *FaultCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15164,6 +26786,7 @@ func (x *FaultCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15174,7 +26797,7 @@ func (x *FaultMsg) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15187,6 +26810,7 @@ func (x *FaultMsg) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15197,7 +26821,7 @@ func (x *FreeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15210,6 +26834,7 @@ func (x *FreeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15220,7 +26845,7 @@ func (x *FullSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15233,6 +26858,7 @@ func (x *FullSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15243,7 +26869,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15256,6 +26882,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15266,7 +26893,7 @@ func (x *GenChallenge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15279,6 +26906,7 @@ func (x *GenChallenge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15289,7 +26917,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15302,6 +26930,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15312,7 +26941,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15325,6 +26954,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15335,7 +26965,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15348,6 +26978,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15358,7 +26989,7 @@ func (x *ListOfRootCertificateIDs) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15371,6 +27002,7 @@ func (x *ListOfRootCertificateIDs) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15381,7 +27013,7 @@ func (x *MaxEntriesSAScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15394,6 +27026,7 @@ func (x *MaxEntriesSAScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15404,7 +27037,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15417,6 +27050,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15427,7 +27061,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(202)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15440,6 +27074,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15450,7 +27085,7 @@ func (x *MeterReading) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(167)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15463,6 +27098,7 @@ func (x *MeterReading) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15473,7 +27109,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15486,6 +27122,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15496,7 +27133,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15509,6 +27146,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15519,7 +27157,7 @@ func (x *Multiplier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15532,6 +27170,7 @@ func (x *Multiplier) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15542,7 +27181,7 @@ func (x *Notification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15555,6 +27194,7 @@ func (x *Notification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15565,7 +27205,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15578,6 +27218,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15588,7 +27229,7 @@ func (x *NumEPriceLevels) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15601,6 +27242,7 @@ func (x *NumEPriceLevels) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15611,7 +27253,7 @@ func (x *OEMProvisioningCert) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15624,6 +27266,7 @@ func (x *OEMProvisioningCert) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15634,7 +27277,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15647,6 +27290,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15657,7 +27301,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15670,6 +27314,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15680,7 +27325,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15693,6 +27338,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15703,7 +27349,7 @@ func (x *PMax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15716,6 +27362,7 @@ func (x *PMax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15726,7 +27373,7 @@ func (x *PMaxSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15739,6 +27386,7 @@ func (x *PMaxSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15749,7 +27397,7 @@ func (x *Parameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15762,6 +27410,7 @@ func (x *Parameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15772,7 +27421,7 @@ func (x *ParameterSet) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15785,6 +27434,7 @@ func (x *ParameterSet) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15795,7 +27445,7 @@ func (x *ParameterSetID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15808,6 +27458,7 @@ func (x *ParameterSetID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15818,7 +27469,7 @@ func (x *PaymentOptionFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15831,6 +27482,7 @@ func (x *PaymentOptionFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15841,7 +27493,7 @@ func (x *PaymentOptionList) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(266)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15854,6 +27506,7 @@ func (x *PaymentOptionList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15864,7 +27517,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15877,6 +27530,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15887,7 +27541,7 @@ func (x *ProfileEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15900,6 +27554,7 @@ func (x *ProfileEntry) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15910,7 +27565,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15923,6 +27578,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15933,7 +27589,7 @@ func (x *RCD) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15946,6 +27602,7 @@ func (x *RCD) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15956,7 +27613,7 @@ func (x *ReceiptRequired) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15969,6 +27626,7 @@ func (x *ReceiptRequired) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15979,7 +27637,7 @@ func (x *RemainingTimeToBulkSoC) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15992,6 +27650,7 @@ func (x *RemainingTimeToBulkSoC) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16002,7 +27661,7 @@ func (x *RemainingTimeToFullSoC) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16015,6 +27674,7 @@ func (x *RemainingTimeToFullSoC) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16025,7 +27685,7 @@ func (x *RequestedEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16038,6 +27698,7 @@ func (x *RequestedEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16048,7 +27709,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16061,6 +27722,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16071,7 +27733,7 @@ func (x *RetryCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16084,6 +27746,7 @@ func (x *RetryCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16094,7 +27757,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16107,6 +27770,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16117,7 +27781,7 @@ func (x *SAProvisioningCertificateChain) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16130,6 +27794,7 @@ func (x *SAProvisioningCertificateChain) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16140,7 +27805,7 @@ func (x *SAScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16153,6 +27818,7 @@ func (x *SAScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16163,7 +27829,7 @@ func (x *SAScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(225)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16176,6 +27842,7 @@ func (x *SAScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16186,7 +27853,7 @@ func (x *SAScheduleTupleIDFragment) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16199,6 +27866,7 @@ func (x *SAScheduleTupleIDFragment) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16209,7 +27877,7 @@ func (x *SASchedules) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(142)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16222,6 +27890,7 @@ func (x *SASchedules) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16232,7 +27901,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(46)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16245,6 +27914,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16255,7 +27925,7 @@ func (x *SalesTariff) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16268,6 +27938,7 @@ func (x *SalesTariff) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16278,7 +27949,7 @@ func (x *SalesTariffDescription) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16291,6 +27962,7 @@ func (x *SalesTariffDescription) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16301,7 +27973,7 @@ func (x *SalesTariffID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16314,6 +27986,7 @@ func (x *SalesTariffID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16324,7 +27997,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16337,6 +28010,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16347,7 +28021,7 @@ func (x *SelectedPaymentOption) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(216)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16360,6 +28034,7 @@ func (x *SelectedPaymentOption) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16370,7 +28045,7 @@ func (x *SelectedService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(218)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16383,6 +28058,7 @@ func (x *SelectedService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16393,7 +28069,7 @@ func (x *SelectedServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(217)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16406,6 +28082,7 @@ func (x *SelectedServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16416,7 +28093,7 @@ func (x *Service) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(277)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16429,6 +28106,7 @@ func (x *Service) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16439,7 +28117,7 @@ func (x *ServiceCategoryFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16452,6 +28130,7 @@ func (x *ServiceCategoryFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16462,7 +28141,7 @@ func (x *ServiceCategoryFragment2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(271)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16475,6 +28154,7 @@ func (x *ServiceCategoryFragment2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16485,7 +28165,7 @@ func (x *ServiceID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16498,6 +28178,7 @@ func (x *ServiceID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16508,7 +28189,7 @@ func (x *ServiceIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(269)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16521,6 +28202,7 @@ func (x *ServiceIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16531,7 +28213,7 @@ func (x *ServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(276)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16544,6 +28226,7 @@ func (x *ServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16554,7 +28237,7 @@ func (x *ServiceName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(270)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16567,6 +28250,7 @@ func (x *ServiceName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16577,7 +28261,7 @@ func (x *ServiceParameterList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16590,6 +28274,7 @@ func (x *ServiceParameterList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16600,7 +28285,7 @@ func (x *ServiceScope) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16613,6 +28298,7 @@ func (x *ServiceScope) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16623,7 +28309,7 @@ func (x *ServiceScopeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(272)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16636,6 +28322,7 @@ func (x *ServiceScopeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16646,7 +28333,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16659,6 +28346,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16669,7 +28357,7 @@ func (x *SessionIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16682,6 +28370,7 @@ func (x *SessionIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16692,7 +28381,7 @@ func (x *SigMeterReading) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16705,6 +28394,7 @@ func (x *SigMeterReading) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16715,7 +28405,7 @@ func (x *SubCertificates) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16728,6 +28418,7 @@ func (x *SubCertificates) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16738,7 +28429,7 @@ func (x *SupportedEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(274)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16751,6 +28442,7 @@ func (x *SupportedEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16761,7 +28453,7 @@ func (x *TMeter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16774,6 +28466,7 @@ func (x *TMeter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16784,7 +28477,7 @@ func (x *Interval) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16797,6 +28490,7 @@ func (x *Interval) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16807,7 +28501,7 @@ func (x *Unit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16820,6 +28514,7 @@ func (x *Unit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16830,7 +28525,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16843,6 +28538,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16853,7 +28549,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16866,6 +28562,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16876,7 +28573,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(39)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16889,6 +28586,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16899,7 +28597,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16912,6 +28610,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16922,7 +28621,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16935,6 +28634,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16945,7 +28645,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16958,6 +28658,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16968,7 +28669,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16981,6 +28682,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16991,7 +28693,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17004,6 +28706,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17014,7 +28717,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17027,6 +28730,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17037,7 +28741,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17050,6 +28754,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17060,7 +28765,7 @@ func (x *Amount) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17073,6 +28778,7 @@ func (x *Amount) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17083,7 +28789,7 @@ func (x *AmountMultiplier) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(141)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17096,6 +28802,7 @@ func (x *AmountMultiplier) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17106,7 +28813,7 @@ func (x *BoolValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17119,6 +28826,7 @@ func (x *BoolValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17129,7 +28837,7 @@ func (x *ByteValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17142,6 +28850,7 @@ func (x *ByteValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17152,7 +28861,7 @@ func (x *CostKindFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17165,6 +28874,7 @@ func (x *CostKindFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17175,7 +28885,7 @@ func (x *Duration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17188,6 +28898,7 @@ func (x *Duration) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17198,7 +28909,7 @@ func (x *IntValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(258)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17211,6 +28922,7 @@ func (x *IntValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17221,7 +28933,7 @@ func (x *PhysicalValueFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(259)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17234,6 +28946,7 @@ func (x *PhysicalValueFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17244,7 +28957,7 @@ func (x *ShortValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17257,6 +28970,7 @@ func (x *ShortValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17267,7 +28981,7 @@ func (x *Start) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17280,6 +28994,7 @@ func (x *Start) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17290,7 +29005,7 @@ func (x *StartValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17303,6 +29018,7 @@ func (x *StartValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17313,7 +29029,7 @@ func (x *StringValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17326,6 +29042,7 @@ func (x *StringValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17343,66 +29060,82 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(V2GMessage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(SAScheduleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(SalesTariffEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(PMaxScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(RelativeTimeInterval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(ACEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 206:
 		x := new(DCEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(DCEVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(ACEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(DCEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(ACEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(DCEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(DCEVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(CanonicalizationMethod)
@@ -17415,10 +29148,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 11:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(Transform)
@@ -17431,6 +29166,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 16:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyInfo)
@@ -17439,10 +29175,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(KeyValue)
@@ -17451,6 +29189,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 32:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Data)
@@ -17471,10 +29210,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -17483,146 +29224,182 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 21:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 246:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(PaymentServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(PaymentServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PaymentDetailsReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(PaymentDetailsRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(ChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(ChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(MeteringReceiptReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(MeteringReceiptRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(CertificateUpdateReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(CertificateUpdateRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(ChargingStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ChargingStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(CableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(CableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(PreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(PreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(CurrentDemandReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(CurrentDemandRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(WeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(WeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -17654,66 +29431,82 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(V2GMessage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(SAScheduleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(SalesTariffEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(PMaxScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(RelativeTimeInterval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 205:
 		x := new(ACEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 206:
 		x := new(DCEVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(DCEVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(ACEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(DCEVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(ACEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(DCEVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(DCEVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(CanonicalizationMethod)
@@ -17726,10 +29519,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 11:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(Transform)
@@ -17742,6 +29537,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 16:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyInfo)
@@ -17750,10 +29546,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(KeyValue)
@@ -17762,6 +29560,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 32:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509Data)
@@ -17782,10 +29581,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -17794,830 +29595,1037 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 21:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 246:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(PaymentServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(PaymentServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PaymentDetailsReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(PaymentDetailsRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(ChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(ChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(MeteringReceiptReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(MeteringReceiptRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(CertificateUpdateReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(CertificateUpdateRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(ChargingStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(ChargingStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(CableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(CableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(PreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(PreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(CurrentDemandReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(CurrentDemandRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(WeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(WeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(ACEVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(Body)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(BodyBase)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(BulkChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 233:
 		x := new(BulkChargingCompleteFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(BulkSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(ChargeProgressFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 268:
 		x := new(ChargeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 180:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 234:
 		x := new(ChargingCompleteFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(ChargingProfile)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(ChargingProfileEntryMaxNumberOfPhasesInUse)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(PhysicalValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 228:
 		x := new(ChargingProfileEntryStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(ChargingSessionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(ConsumptionCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 210:
 		x := new(CertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(ContractSignatureEncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(Cost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(DCEVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(DCEVStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(DiffieHellmanPublickey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(EAmount)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EPriceLevel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 279:
 		x := new(EVCCID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(EVChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(EVEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(EVEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVErrorCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(EVMaxCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(EVMaxVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(EVMaximumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(EVMaximumCurrentLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(EVMaximumPowerLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(EVMaximumPowerLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(EVMaximumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(EVMaximumVoltageLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(EVMinCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(EVPowerDeliveryParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVRESSSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVReady)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSEChargeParameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 189:
 		x := new(EVSECurrentLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(EVSECurrentRegulationTolerance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(EVSEEnergyToBeDelivered)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(EVSEID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSEIsolationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(EVSEMaxCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EVSEMaxCurrentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(EVSEMaximumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 150:
 		x := new(EVSEMaximumCurrentLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 194:
 		x := new(EVSEMaximumPowerLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(EVSEMaximumPowerLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(EVSEMaximumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(EVSEMaximumVoltageLimitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(EVSEMinimumCurrentLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(EVSEMinimumVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(EVSENominalVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(EVSENotificationFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSEPeakCurrentRipple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(EVSEPowerLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(EVSEPresentCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(EVSEPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVSEProcessingFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 207:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSEStatusCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(EVSETimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(EVSEVoltageLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(EVStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(EVTargetCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(EVTargetVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(EnergyTransferModeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(Entry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(FaultCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(FaultMsg)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(FreeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(FullSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 213:
 		x := new(GenChallenge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(ListOfRootCertificateIDs)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(MaxEntriesSAScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 167:
 		x := new(MeterReading)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(Multiplier)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(Notification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(NumEPriceLevels)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(OEMProvisioningCert)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(PMax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(PMaxSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(Parameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 252:
 		x := new(ParameterSet)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(ParameterSetID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(PaymentOptionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 266:
 		x := new(PaymentOptionList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(ProfileEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(RCD)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(ReceiptRequired)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 182:
 		x := new(RemainingTimeToBulkSoC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 181:
 		x := new(RemainingTimeToFullSoC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(RequestedEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(RetryCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(SAProvisioningCertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(SAScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 225:
 		x := new(SAScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(SAScheduleTupleIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 142:
 		x := new(SASchedules)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 46:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(SalesTariff)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(SalesTariffDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(SalesTariffID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 216:
 		x := new(SelectedPaymentOption)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 218:
 		x := new(SelectedService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 217:
 		x := new(SelectedServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 277:
 		x := new(Service)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 263:
 		x := new(ServiceCategoryFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 271:
 		x := new(ServiceCategoryFragment2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 247:
 		x := new(ServiceID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 269:
 		x := new(ServiceIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 276:
 		x := new(ServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 270:
 		x := new(ServiceName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(ServiceParameterList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(ServiceScope)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 272:
 		x := new(ServiceScopeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 200:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(SigMeterReading)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(SubCertificates)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 274:
 		x := new(SupportedEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(TMeter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(Interval)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(Unit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 39:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(Amount)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 141:
 		x := new(AmountMultiplier)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(BoolValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(ByteValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(CostKindFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(Duration)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 258:
 		x := new(IntValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 259:
 		x := new(PhysicalValueFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(ShortValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(Start)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(StartValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(StringValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -423,37 +423,78 @@ type SessionSetupReq struct {
 }
 
 func (x *SessionSetupReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StringElement(47, x.EVCCID)
+	e.Code(0, 1)
+	if x.EVCCID != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 61}, x.EVCCID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 47:
-				x.EVCCID = d.ElementString()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVCCID = d.StringElement(47)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -466,45 +507,117 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeStamp))
+	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
-				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeStamp = uint64(d.UintElement(3))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -519,66 +632,167 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -587,14 +801,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -608,59 +880,141 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(4, 3)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -669,14 +1023,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -756,84 +1145,337 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -844,31 +1486,56 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -877,14 +1544,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -960,44 +1656,105 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1110,40 +1867,96 @@ type SessionSetupRes struct {
 }
 
 func (x *SessionSetupRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.StringElement(50, x.EVSEID)
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 2)
+	if x.EVSEID != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 89}, x.EVSEID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *SessionSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 50:
-				x.EVSEID = d.ElementString()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEID = d.StringElement(50)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1154,34 +1967,54 @@ type AuthorizationSetupReq struct {
 }
 
 func (x *AuthorizationSetupReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *AuthorizationSetupReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationSetupReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1197,6 +2030,8 @@ type AuthorizationSetupRes struct {
 }
 
 func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.EIMASResAuthorizationMode != nil) + present(x.PnCASResAuthorizationMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1205,10 +2040,13 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if len(x.AuthorizationServices) > 2 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1218,40 +2056,132 @@ func (x *AuthorizationSetupRes) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AuthorizationServices {
-		e.EnumElement(53, int(x.AuthorizationServices[i]))
+		switch st {
+		case 2:
+			e.Code(0, 2)
+			e.PutEnum(12, int(x.AuthorizationServices[i]))
+			st, n = 3, 1
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutEnum(12, int(x.AuthorizationServices[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 2:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(54, x.CertificateInstallationService)
+	switch st {
+	case 2:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 3:
+		e.Code(2, 3)
+		e.PutBool(13, x.CertificateInstallationService)
+		st = 5
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 2)
+		e.PutBool(13, x.CertificateInstallationService)
+		st = 5
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EIMASResAuthorizationMode != nil {
-		e.StartElement(55)
+		e.Code(0, 2)
 		x.EIMASResAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.PnCASResAuthorizationMode != nil {
-		e.StartElement(56)
-		x.PnCASResAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.PnCASResAuthorizationMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationSetupRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 53:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.AuthorizationServices == nil {
 					x.AuthorizationServices = old.AuthorizationServices[:0]
 				}
@@ -1259,28 +2189,128 @@ func (x *AuthorizationSetupRes) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.ElementEnum()))
-			case 54:
-				x.CertificateInstallationService = d.ElementBool()
-			case 55:
+				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.EnumElement(53)))
+				st, n = 3, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.AuthorizationServices == nil {
+					x.AuthorizationServices = old.AuthorizationServices[:0]
+				}
+				if len(x.AuthorizationServices) >= 2 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.AuthorizationServices = append(x.AuthorizationServices, Authorization(d.EnumElement(53)))
+				n++
+				switch {
+				case n >= 2:
+					st = 4
+				default:
+					st = 3
+				}
+			case 1:
+				x.CertificateInstallationService = d.BoolElement(54)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CertificateInstallationService = d.BoolElement(54)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EIMASResAuthorizationMode = old.EIMASResAuthorizationMode
 				if x.EIMASResAuthorizationMode == nil {
 					x.EIMASResAuthorizationMode = new(EIMASResAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EIMASResAuthorizationMode.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 6
+			case 1:
 				x.PnCASResAuthorizationMode = old.PnCASResAuthorizationMode
 				if x.PnCASResAuthorizationMode == nil {
 					x.PnCASResAuthorizationMode = new(PnCASResAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PnCASResAuthorizationMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1290,21 +2320,30 @@ type EIMASResAuthorizationMode struct {
 }
 
 func (x *EIMASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EIMASResAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	*x = EIMASResAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1316,42 +2355,97 @@ type PnCASResAuthorizationMode struct {
 }
 
 func (x *PnCASResAuthorizationMode) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(57, x.GenChallenge)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.GenChallenge) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(14, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
 	if x.SupportedProviders != nil {
-		e.StartElement(58)
+		e.Code(0, 2)
 		x.SupportedProviders.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PnCASResAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PnCASResAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 57:
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			case 58:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GenChallenge = d.BinaryElement(57, old.GenChallenge[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SupportedProviders = old.SupportedProviders
 				if x.SupportedProviders == nil {
 					x.SupportedProviders = new(SupportedProvidersList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SupportedProviders.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1362,6 +2456,8 @@ type SupportedProvidersList struct {
 }
 
 func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ProviderID) > 128 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1371,24 +2467,68 @@ func (x *SupportedProvidersList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ProviderID {
-		e.StringElement(59, x.ProviderID[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if x.ProviderID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(15, exi.QName{URI: 5, Local: 172}, x.ProviderID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if x.ProviderID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(15, exi.QName{URI: 5, Local: 172}, x.ProviderID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			n++
+			switch {
+			case n >= 128:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SupportedProvidersList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SupportedProvidersList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 59:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ProviderID == nil {
 					x.ProviderID = old.ProviderID[:0]
 				}
@@ -1396,14 +2536,61 @@ func (x *SupportedProvidersList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.ProviderID = append(x.ProviderID, d.ElementString())
+				x.ProviderID = append(x.ProviderID, d.StringElement(59))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ProviderID == nil {
+					x.ProviderID = old.ProviderID[:0]
+				}
+				if len(x.ProviderID) >= 128 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.ProviderID = append(x.ProviderID, d.StringElement(59))
+				n++
+				switch {
+				case n >= 128:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1417,6 +2604,8 @@ type AuthorizationReq struct {
 }
 
 func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.EIMAReqAuthorizationMode != nil) + present(x.PnCAReqAuthorizationMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1425,59 +2614,154 @@ func (x *AuthorizationReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(61, int(x.SelectedAuthorizationService))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.SelectedAuthorizationService))
+	st = 2
+	e.Code(0, 1)
 	if x.EIMAReqAuthorizationMode != nil {
-		e.StartElement(62)
+		e.Code(0, 2)
 		x.EIMAReqAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.PnCAReqAuthorizationMode != nil {
-		e.StartElement(63)
-		x.PnCAReqAuthorizationMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.PnCAReqAuthorizationMode.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *AuthorizationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 61:
-				x.SelectedAuthorizationService = Authorization(d.ElementEnum())
-			case 62:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SelectedAuthorizationService = Authorization(d.EnumElement(61))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EIMAReqAuthorizationMode = old.EIMAReqAuthorizationMode
 				if x.EIMAReqAuthorizationMode == nil {
 					x.EIMAReqAuthorizationMode = new(EIMAReqAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EIMAReqAuthorizationMode.decodeEXI(d)
-			case 63:
+				d.Up()
+				st = 3
+			case 1:
 				x.PnCAReqAuthorizationMode = old.PnCAReqAuthorizationMode
 				if x.PnCAReqAuthorizationMode == nil {
 					x.PnCAReqAuthorizationMode = new(PnCAReqAuthorizationMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PnCAReqAuthorizationMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1487,21 +2771,30 @@ type EIMAReqAuthorizationMode struct {
 }
 
 func (x *EIMAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *EIMAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	*x = EIMAReqAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1514,47 +2807,97 @@ type PnCAReqAuthorizationMode struct {
 }
 
 func (x *PnCAReqAuthorizationMode) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.BinaryElement(64, x.GenChallenge)
-	e.StartElement(65)
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	e.Code(0, 1)
+	if len(x.GenChallenge) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(14, x.GenChallenge)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.ContractCertificateChain.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *PnCAReqAuthorizationMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PnCAReqAuthorizationMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 64:
-				x.GenChallenge = d.ElementBinary(old.GenChallenge[:0])
-			case 65:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GenChallenge = d.BinaryElement(64, old.GenChallenge[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractCertificateChain = old.ContractCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.ContractCertificateChain.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1566,37 +2909,78 @@ type ContractCertificateChain struct {
 }
 
 func (x *ContractCertificateChain) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(66, x.Certificate)
-	e.StartElement(67)
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(16, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.SubCertificates.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ContractCertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ContractCertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 66:
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 67:
-				x.SubCertificates = old.SubCertificates
-				x.SubCertificates.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Certificate = d.BinaryElement(66, old.Certificate[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SubCertificates = old.SubCertificates
+				if !d.Down() {
+					return
+				}
+				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1607,6 +2991,8 @@ type SubCertificates struct {
 }
 
 func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Certificate) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1616,24 +3002,68 @@ func (x *SubCertificates) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Certificate {
-		e.BinaryElement(68, x.Certificate[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(16, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if len(x.Certificate[i]) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(16, x.Certificate[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			n++
+			switch {
+			case n >= 3:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SubCertificates{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 68:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Certificate == nil {
 					x.Certificate = old.Certificate[:0]
 				}
@@ -1641,14 +3071,61 @@ func (x *SubCertificates) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.Certificate = append(x.Certificate, d.ElementBinary(nil))
+				x.Certificate = append(x.Certificate, d.BinaryElement(68, nil))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Certificate == nil {
+					x.Certificate = old.Certificate[:0]
+				}
+				if len(x.Certificate) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.Certificate = append(x.Certificate, d.BinaryElement(68, nil))
+				n++
+				switch {
+				case n >= 3:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1661,40 +3138,90 @@ type AuthorizationRes struct {
 }
 
 func (x *AuthorizationRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(70, int(x.EVSEProcessing))
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(17, int(x.EVSEProcessing))
+	e.Code(0, 2)
 }
 
 func (x *AuthorizationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AuthorizationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 70:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = Processing(d.EnumElement(70))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1706,45 +3233,96 @@ type ServiceDiscoveryReq struct {
 }
 
 func (x *ServiceDiscoveryReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.SupportedServiceIDs != nil {
-		e.StartElement(72)
+		e.Code(0, 2)
 		x.SupportedServiceIDs.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SupportedServiceIDs = old.SupportedServiceIDs
 				if x.SupportedServiceIDs == nil {
 					x.SupportedServiceIDs = new(ServiceIDList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SupportedServiceIDs.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1755,6 +3333,8 @@ type ServiceIDList struct {
 }
 
 func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ServiceID) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1764,24 +3344,58 @@ func (x *ServiceIDList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ServiceID {
-		e.UintElement(73, uint64(x.ServiceID[i]))
+		switch st {
+		case 0:
+			e.Code(0, 2)
+			e.PutUint(18, uint64(x.ServiceID[i]))
+			st, n = 1, 1
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 3)
+			e.PutUint(18, uint64(x.ServiceID[i]))
+			e.Code(0, 1)
+			n++
+			switch {
+			case n >= 16:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceIDList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceIDList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 73:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ServiceID == nil {
 					x.ServiceID = old.ServiceID[:0]
 				}
@@ -1789,14 +3403,61 @@ func (x *ServiceIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.ServiceID = append(x.ServiceID, uint16(d.ElementUint()))
+				x.ServiceID = append(x.ServiceID, uint16(d.UintElement(73)))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ServiceID == nil {
+					x.ServiceID = old.ServiceID[:0]
+				}
+				if len(x.ServiceID) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.ServiceID = append(x.ServiceID, uint16(d.UintElement(73)))
+				n++
+				switch {
+				case n >= 16:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1811,57 +3472,158 @@ type ServiceDiscoveryRes struct {
 }
 
 func (x *ServiceDiscoveryRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.BoolElement(75, x.ServiceRenegotiationSupported)
-	e.StartElement(76)
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 3)
+	e.PutBool(13, x.ServiceRenegotiationSupported)
+	st = 3
+	e.Code(0, 2)
 	x.EnergyTransferServiceList.encodeEXI(e)
-	e.EndElement()
+	st = 4
 	if x.VASList != nil {
-		e.StartElement(80)
+		e.Code(0, 2)
 		x.VASList.encodeEXI(e)
-		e.EndElement()
+		st = 5
+	}
+	switch st {
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 75:
-				x.ServiceRenegotiationSupported = d.ElementBool()
-			case 76:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceRenegotiationSupported = d.BoolElement(75)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyTransferServiceList = old.EnergyTransferServiceList
+				if !d.Down() {
+					return
+				}
 				x.EnergyTransferServiceList.decodeEXI(d)
-			case 80:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VASList = old.VASList
 				if x.VASList == nil {
 					x.VASList = new(ServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VASList.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1872,6 +3634,8 @@ type ServiceList struct {
 }
 
 func (x *ServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Service) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1881,26 +3645,56 @@ func (x *ServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Service {
-		e.StartElement(77)
-		x.Service[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.Service[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.Service[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 77:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Service == nil {
 					x.Service = old.Service[:0]
 				}
@@ -1913,14 +3707,74 @@ func (x *ServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Service = append(x.Service, Service{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Service == nil {
+					x.Service = old.Service[:0]
+				}
+				if len(x.Service) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Service); n < cap(x.Service) {
+					x.Service = x.Service[:n+1]
+				} else {
+					x.Service = append(x.Service, Service{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Service[len(x.Service)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1932,33 +3786,66 @@ type Service struct {
 }
 
 func (x *Service) encodeEXI(e *exi.Encoder) {
-	e.UintElement(78, uint64(x.ServiceID))
-	e.BoolElement(79, x.FreeService)
+	e.Code(0, 2)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 3)
+	e.PutBool(13, x.FreeService)
+	e.Code(0, 2)
 }
 
 func (x *Service) decodeEXI(d *exi.Decoder) {
 	*x = Service{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 78:
-				x.ServiceID = uint16(d.ElementUint())
-			case 79:
-				x.FreeService = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(78))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.FreeService = d.BoolElement(79)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1970,37 +3857,72 @@ type ServiceDetailReq struct {
 }
 
 func (x *ServiceDetailReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(82, uint64(x.ServiceID))
+	e.Code(0, 2)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 2)
 }
 
 func (x *ServiceDetailReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 82:
-				x.ServiceID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(82))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2014,46 +3936,113 @@ type ServiceDetailRes struct {
 }
 
 func (x *ServiceDetailRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.UintElement(84, uint64(x.ServiceID))
-	e.StartElement(85)
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 2)
 	x.ServiceParameterList.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ServiceDetailRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceDetailRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 84:
-				x.ServiceID = uint16(d.ElementUint())
-			case 85:
-				x.ServiceParameterList = old.ServiceParameterList
-				x.ServiceParameterList.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(84))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceParameterList = old.ServiceParameterList
+				if !d.Down() {
+					return
+				}
+				x.ServiceParameterList.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2064,6 +4053,8 @@ type ServiceParameterList struct {
 }
 
 func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ParameterSet) > 32 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2073,26 +4064,56 @@ func (x *ServiceParameterList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ParameterSet {
-		e.StartElement(86)
-		x.ParameterSet[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ParameterSet[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ParameterSet[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 32:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceParameterList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 86:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ParameterSet == nil {
 					x.ParameterSet = old.ParameterSet[:0]
 				}
@@ -2105,14 +4126,74 @@ func (x *ServiceParameterList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ParameterSet == nil {
+					x.ParameterSet = old.ParameterSet[:0]
+				}
+				if len(x.ParameterSet) >= 32 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ParameterSet); n < cap(x.ParameterSet) {
+					x.ParameterSet = x.ParameterSet[:n+1]
+				} else {
+					x.ParameterSet = append(x.ParameterSet, ParameterSet{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ParameterSet[len(x.ParameterSet)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 32:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2124,7 +4205,12 @@ type ParameterSet struct {
 }
 
 func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
-	e.UintElement(87, uint64(x.ParameterSetID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(18, uint64(x.ParameterSetID))
+	st = 1
+	e.Code(0, 1)
 	if len(x.Parameter) > 32 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2134,28 +4220,72 @@ func (x *ParameterSet) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.Parameter {
-		e.StartElement(88)
-		x.Parameter[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.Parameter[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.Parameter[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 32:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ParameterSet{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 87:
-				x.ParameterSetID = uint16(d.ElementUint())
-			case 88:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ParameterSetID = uint16(d.UintElement(87))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Parameter == nil {
 					x.Parameter = old.Parameter[:0]
 				}
@@ -2168,14 +4298,74 @@ func (x *ParameterSet) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Parameter = append(x.Parameter, Parameter{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Parameter == nil {
+					x.Parameter = old.Parameter[:0]
+				}
+				if len(x.Parameter) >= 32 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.Parameter); n < cap(x.Parameter) {
+					x.Parameter = x.Parameter[:n+1]
+				} else {
+					x.Parameter = append(x.Parameter, Parameter{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Parameter[len(x.Parameter)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 32:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2192,8 +4382,11 @@ type Parameter struct {
 }
 
 func (x *Parameter) encodeEXI(e *exi.Encoder) {
-	e.Attribute(7)
-	e.String(x.Name)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(15, exi.QName{URI: 5, Local: 113}, x.Name)
+	st = 1
 	if n := 0 + present(x.BoolValue != nil) + present(x.ByteValue != nil) + present(x.ShortValue != nil) + present(x.IntValue != nil) + present(x.RationalNumber != nil) + present(x.FiniteString != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2203,91 +4396,314 @@ func (x *Parameter) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.BoolValue != nil {
-		e.BoolElement(89, *x.BoolValue)
+		e.Code(0, 4)
+		e.PutBool(13, *x.BoolValue)
+		st = 2
+		e.Code(0, 1)
 	}
 	if x.ByteValue != nil {
-		e.IntElement(90, int64(*x.ByteValue))
+		switch st {
+		case 1:
+			e.Code(2, 4)
+			e.PutInt(19, int64(*x.ByteValue))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ShortValue != nil {
-		e.IntElement(91, int64(*x.ShortValue))
+		switch st {
+		case 1:
+			e.Code(4, 4)
+			e.PutInt(20, int64(*x.ShortValue))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.IntValue != nil {
-		e.IntElement(92, int64(*x.IntValue))
+		switch st {
+		case 1:
+			e.Code(6, 4)
+			e.PutInt(21, int64(*x.IntValue))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RationalNumber != nil {
-		e.StartElement(93)
-		x.RationalNumber.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.RationalNumber.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.FiniteString != nil {
-		e.StringElement(96, *x.FiniteString)
+		switch st {
+		case 1:
+			e.Code(5, 3)
+			if *x.FiniteString != "" {
+				e.Code(0, 1)
+				e.PutString(15, exi.QName{URI: 5, Local: 281}, *x.FiniteString)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(48, 6)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Parameter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Parameter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 7:
-				x.Name = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 89:
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 113})
+				x.Name = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BoolValue = old.BoolValue
 				if x.BoolValue == nil {
 					x.BoolValue = new(bool)
 				}
-				*x.BoolValue = d.ElementBool()
-			case 90:
+				*x.BoolValue = d.BoolElement(89)
+				st = 2
+			case 1:
 				x.ByteValue = old.ByteValue
 				if x.ByteValue == nil {
 					x.ByteValue = new(int8)
 				}
-				*x.ByteValue = int8(d.ElementInt())
-			case 91:
+				*x.ByteValue = int8(d.IntElement(90))
+				st = 3
+			case 2:
 				x.ShortValue = old.ShortValue
 				if x.ShortValue == nil {
 					x.ShortValue = new(int16)
 				}
-				*x.ShortValue = int16(d.ElementInt())
-			case 92:
+				*x.ShortValue = int16(d.IntElement(91))
+				st = 4
+			case 3:
 				x.IntValue = old.IntValue
 				if x.IntValue == nil {
 					x.IntValue = new(int32)
 				}
-				*x.IntValue = int32(d.ElementInt())
-			case 93:
+				*x.IntValue = int32(d.IntElement(92))
+				st = 5
+			case 4:
 				x.RationalNumber = old.RationalNumber
 				if x.RationalNumber == nil {
 					x.RationalNumber = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.RationalNumber.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 6
+			case 5:
 				x.FiniteString = old.FiniteString
 				if x.FiniteString == nil {
 					x.FiniteString = new(string)
 				}
-				*x.FiniteString = d.ElementString()
+				*x.FiniteString = d.StringElement(96)
+				st = 7
+			case 6:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2299,33 +4715,66 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(94, int64(x.Exponent))
-	e.IntElement(95, int64(x.Value))
+	e.Code(0, 2)
+	e.PutInt(19, int64(x.Exponent))
+	e.Code(0, 3)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 94:
-				x.Exponent = int8(d.ElementInt())
-			case 95:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Exponent = int8(d.IntElement(94))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Value = int16(d.IntElement(95))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2338,51 +4787,120 @@ type ServiceSelectionReq struct {
 }
 
 func (x *ServiceSelectionReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(98)
+	st = 1
+	e.Code(0, 1)
 	x.SelectedEnergyTransferService.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.SelectedVASList != nil {
-		e.StartElement(101)
+		e.Code(0, 2)
 		x.SelectedVASList.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceSelectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceSelectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SelectedEnergyTransferService = old.SelectedEnergyTransferService
+				if !d.Down() {
+					return
+				}
 				x.SelectedEnergyTransferService.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SelectedVASList = old.SelectedVASList
 				if x.SelectedVASList == nil {
 					x.SelectedVASList = new(SelectedServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedVASList.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2394,33 +4912,66 @@ type SelectedService struct {
 }
 
 func (x *SelectedService) encodeEXI(e *exi.Encoder) {
-	e.UintElement(99, uint64(x.ServiceID))
-	e.UintElement(100, uint64(x.ParameterSetID))
+	e.Code(0, 2)
+	e.PutUint(18, uint64(x.ServiceID))
+	e.Code(0, 3)
+	e.PutUint(18, uint64(x.ParameterSetID))
+	e.Code(0, 2)
 }
 
 func (x *SelectedService) decodeEXI(d *exi.Decoder) {
 	*x = SelectedService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
-				x.ServiceID = uint16(d.ElementUint())
-			case 100:
-				x.ParameterSetID = uint16(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ServiceID = uint16(d.UintElement(99))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ParameterSetID = uint16(d.UintElement(100))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2431,6 +4982,8 @@ type SelectedServiceList struct {
 }
 
 func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.SelectedService) > 16 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2440,26 +4993,56 @@ func (x *SelectedServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.SelectedService {
-		e.StartElement(102)
-		x.SelectedService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.SelectedService[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.SelectedService[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 16:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SelectedServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 102:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.SelectedService == nil {
 					x.SelectedService = old.SelectedService[:0]
 				}
@@ -2472,14 +5055,74 @@ func (x *SelectedServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SelectedService = append(x.SelectedService, SelectedService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SelectedService == nil {
+					x.SelectedService = old.SelectedService[:0]
+				}
+				if len(x.SelectedService) >= 16 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.SelectedService); n < cap(x.SelectedService) {
+					x.SelectedService = x.SelectedService[:n+1]
+				} else {
+					x.SelectedService = append(x.SelectedService, SelectedService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.SelectedService[len(x.SelectedService)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 16:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2491,37 +5134,72 @@ type ServiceSelectionRes struct {
 }
 
 func (x *ServiceSelectionRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 2)
 }
 
 func (x *ServiceSelectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ServiceSelectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2535,6 +5213,8 @@ type ScheduleExchangeReq struct {
 }
 
 func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DynamicSEReqControlMode != nil) + present(x.ScheduledSEReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2543,59 +5223,154 @@ func (x *ScheduleExchangeReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(105, uint64(x.MaximumSupportingPoints))
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(22, uint64(x.MaximumSupportingPoints))
+	st = 2
+	e.Code(0, 1)
 	if x.DynamicSEReqControlMode != nil {
-		e.StartElement(106)
+		e.Code(0, 2)
 		x.DynamicSEReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.ScheduledSEReqControlMode != nil {
-		e.StartElement(115)
-		x.ScheduledSEReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.ScheduledSEReqControlMode.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduleExchangeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduleExchangeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 105:
-				x.MaximumSupportingPoints = uint16(d.ElementUint())
-			case 106:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSupportingPoints = uint16(d.UintElement(105))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DynamicSEReqControlMode = old.DynamicSEReqControlMode
 				if x.DynamicSEReqControlMode == nil {
 					x.DynamicSEReqControlMode = new(DynamicSEReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicSEReqControlMode.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 3
+			case 1:
 				x.ScheduledSEReqControlMode = old.ScheduledSEReqControlMode
 				if x.ScheduledSEReqControlMode == nil {
 					x.ScheduledSEReqControlMode = new(ScheduledSEReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledSEReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2613,89 +5388,318 @@ type DynamicSEReqControlMode struct {
 }
 
 func (x *DynamicSEReqControlMode) encodeEXI(e *exi.Encoder) {
-	e.UintElement(107, uint64(x.DepartureTime))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.DepartureTime))
+	st = 1
+	e.Code(0, 1)
 	if x.MinimumSOC != nil {
-		e.UintElement(108, uint64(*x.MinimumSOC))
+		e.Code(0, 3)
+		e.PutUint(24, uint64(*x.MinimumSOC))
+		st = 2
+		e.Code(0, 1)
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(109, uint64(*x.TargetSOC))
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(110)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(111)
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(112)
+	st = 5
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(114)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 6:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DynamicSEReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicSEReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 107:
-				x.DepartureTime = uint32(d.ElementUint())
-			case 108:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DepartureTime = uint32(d.UintElement(107))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 109:
+				*x.MinimumSOC = uint8(d.UintElement(108))
+				st = 2
+			case 1:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 110:
+				*x.TargetSOC = uint8(d.UintElement(109))
+				st = 3
+			case 2:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(109))
+				st = 3
+			case 1:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2710,81 +5714,375 @@ type ScheduledSEReqControlMode struct {
 }
 
 func (x *ScheduledSEReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(116, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(23, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(117)
-		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.EVTargetEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.EVTargetEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(118)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(119)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVEnergyOffer != nil {
-		e.StartElement(120)
-		x.EVEnergyOffer.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 3)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 3)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVEnergyOffer.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(5, 3)
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledSEReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledSEReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 116:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 117:
+				*x.DepartureTime = uint32(d.UintElement(116))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVEnergyOffer = old.EVEnergyOffer
 				if x.EVEnergyOffer == nil {
 					x.EVEnergyOffer = new(EVEnergyOffer)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if x.EVTargetEnergyRequest == nil {
+					x.EVTargetEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVEnergyOffer = old.EVEnergyOffer
+				if x.EVEnergyOffer == nil {
+					x.EVEnergyOffer = new(EVEnergyOffer)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVEnergyOffer.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2796,40 +6094,77 @@ type EVEnergyOffer struct {
 }
 
 func (x *EVEnergyOffer) encodeEXI(e *exi.Encoder) {
-	e.StartElement(121)
+	e.Code(0, 1)
 	x.EVPowerSchedule.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(127)
+	e.Code(0, 1)
 	x.EVAbsolutePriceSchedule.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVEnergyOffer) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVEnergyOffer{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 121:
-				x.EVPowerSchedule = old.EVPowerSchedule
-				x.EVPowerSchedule.decodeEXI(d)
-			case 127:
-				x.EVAbsolutePriceSchedule = old.EVAbsolutePriceSchedule
-				x.EVAbsolutePriceSchedule.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EVPowerSchedule = old.EVPowerSchedule
+				if !d.Down() {
+					return
+				}
+				x.EVPowerSchedule.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVAbsolutePriceSchedule = old.EVAbsolutePriceSchedule
+				if !d.Down() {
+					return
+				}
+				x.EVAbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2841,37 +6176,72 @@ type EVPowerSchedule struct {
 }
 
 func (x *EVPowerSchedule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(122, uint64(x.TimeAnchor))
-	e.StartElement(123)
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 2)
 	x.EVPowerScheduleEntries.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVPowerSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 122:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 123:
-				x.EVPowerScheduleEntries = old.EVPowerScheduleEntries
-				x.EVPowerScheduleEntries.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(122))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPowerScheduleEntries = old.EVPowerScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.EVPowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2882,6 +6252,8 @@ type EVPowerScheduleEntryList struct {
 }
 
 func (x *EVPowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EVPowerScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -2891,26 +6263,56 @@ func (x *EVPowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPowerScheduleEntry {
-		e.StartElement(124)
-		x.EVPowerScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.EVPowerScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.EVPowerScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVPowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerScheduleEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPowerScheduleEntry == nil {
 					x.EVPowerScheduleEntry = old.EVPowerScheduleEntry[:0]
 				}
@@ -2923,14 +6325,74 @@ func (x *EVPowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPowerScheduleEntry = append(x.EVPowerScheduleEntry, EVPowerScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerScheduleEntry[len(x.EVPowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPowerScheduleEntry == nil {
+					x.EVPowerScheduleEntry = old.EVPowerScheduleEntry[:0]
+				}
+				if len(x.EVPowerScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPowerScheduleEntry); n < cap(x.EVPowerScheduleEntry) {
+					x.EVPowerScheduleEntry = x.EVPowerScheduleEntry[:n+1]
+				} else {
+					x.EVPowerScheduleEntry = append(x.EVPowerScheduleEntry, EVPowerScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPowerScheduleEntry[len(x.EVPowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2942,37 +6404,72 @@ type EVPowerScheduleEntry struct {
 }
 
 func (x *EVPowerScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(125, uint64(x.Duration))
-	e.StartElement(126)
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 2)
 	x.Power.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVPowerScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 125:
-				x.Duration = uint32(d.ElementUint())
-			case 126:
-				x.Power = old.Power
-				x.Power.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Duration = uint32(d.UintElement(125))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Power = old.Power
+				if !d.Down() {
+					return
+				}
+				x.Power.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2986,43 +6483,120 @@ type EVAbsolutePriceSchedule struct {
 }
 
 func (x *EVAbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(128, uint64(x.TimeAnchor))
-	e.StringElement(129, x.Currency)
-	e.StringElement(130, x.PriceAlgorithm)
-	e.StartElement(131)
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	e.Code(0, 2)
+	if x.Currency != "" {
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if x.PriceAlgorithm != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.PriceAlgorithm)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.EVPriceRuleStacks.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVAbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVAbsolutePriceSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 128:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 129:
-				x.Currency = d.ElementString()
-			case 130:
-				x.PriceAlgorithm = d.ElementString()
-			case 131:
-				x.EVPriceRuleStacks = old.EVPriceRuleStacks
-				x.EVPriceRuleStacks.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(128))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Currency = d.StringElement(129)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceAlgorithm = d.StringElement(130)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPriceRuleStacks = old.EVPriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.EVPriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3033,6 +6607,8 @@ type EVPriceRuleStackList struct {
 }
 
 func (x *EVPriceRuleStackList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EVPriceRuleStack) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3042,26 +6618,56 @@ func (x *EVPriceRuleStackList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPriceRuleStack {
-		e.StartElement(132)
-		x.EVPriceRuleStack[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.EVPriceRuleStack[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.EVPriceRuleStack[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVPriceRuleStackList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPriceRuleStackList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 132:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPriceRuleStack == nil {
 					x.EVPriceRuleStack = old.EVPriceRuleStack[:0]
 				}
@@ -3074,14 +6680,74 @@ func (x *EVPriceRuleStackList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPriceRuleStack = append(x.EVPriceRuleStack, EVPriceRuleStack{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPriceRuleStack[len(x.EVPriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPriceRuleStack == nil {
+					x.EVPriceRuleStack = old.EVPriceRuleStack[:0]
+				}
+				if len(x.EVPriceRuleStack) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPriceRuleStack); n < cap(x.EVPriceRuleStack) {
+					x.EVPriceRuleStack = x.EVPriceRuleStack[:n+1]
+				} else {
+					x.EVPriceRuleStack = append(x.EVPriceRuleStack, EVPriceRuleStack{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPriceRuleStack[len(x.EVPriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3093,7 +6759,12 @@ type EVPriceRuleStack struct {
 }
 
 func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
-	e.UintElement(133, uint64(x.Duration))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.Duration))
+	st = 1
+	e.Code(0, 1)
 	if len(x.EVPriceRule) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3103,28 +6774,72 @@ func (x *EVPriceRuleStack) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPriceRule {
-		e.StartElement(134)
-		x.EVPriceRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.EVPriceRule[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.EVPriceRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVPriceRuleStack) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPriceRuleStack{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 133:
-				x.Duration = uint32(d.ElementUint())
-			case 134:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Duration = uint32(d.UintElement(133))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPriceRule == nil {
 					x.EVPriceRule = old.EVPriceRule[:0]
 				}
@@ -3137,14 +6852,74 @@ func (x *EVPriceRuleStack) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPriceRule = append(x.EVPriceRule, EVPriceRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPriceRule[len(x.EVPriceRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPriceRule == nil {
+					x.EVPriceRule = old.EVPriceRule[:0]
+				}
+				if len(x.EVPriceRule) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPriceRule); n < cap(x.EVPriceRule) {
+					x.EVPriceRule = x.EVPriceRule[:n+1]
+				} else {
+					x.EVPriceRule = append(x.EVPriceRule, EVPriceRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPriceRule[len(x.EVPriceRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3156,40 +6931,77 @@ type EVPriceRule struct {
 }
 
 func (x *EVPriceRule) encodeEXI(e *exi.Encoder) {
-	e.StartElement(135)
+	e.Code(0, 1)
 	x.EnergyFee.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(136)
+	e.Code(0, 1)
 	x.PowerRangeStart.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *EVPriceRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPriceRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 135:
-				x.EnergyFee = old.EnergyFee
-				x.EnergyFee.decodeEXI(d)
-			case 136:
-				x.PowerRangeStart = old.PowerRangeStart
-				x.PowerRangeStart.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.EnergyFee = old.EnergyFee
+				if !d.Down() {
+					return
+				}
+				x.EnergyFee.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3205,6 +7017,8 @@ type ScheduleExchangeRes struct {
 }
 
 func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DynamicSEResControlMode != nil) + present(x.ScheduledSEResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -3213,71 +7027,237 @@ func (x *ScheduleExchangeRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(138, int(x.EVSEProcessing))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 3)
+	e.PutEnum(17, int(x.EVSEProcessing))
+	st = 3
+	e.Code(0, 1)
 	if x.GoToPause != nil {
-		e.BoolElement(139, *x.GoToPause)
+		e.Code(0, 3)
+		e.PutBool(13, *x.GoToPause)
+		st = 4
+		e.Code(0, 1)
 	}
 	if x.DynamicSEResControlMode != nil {
-		e.StartElement(140)
-		x.DynamicSEResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.DynamicSEResControlMode.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.DynamicSEResControlMode.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledSEResControlMode != nil {
-		e.StartElement(191)
-		x.ScheduledSEResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 2)
+			x.ScheduledSEResControlMode.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.ScheduledSEResControlMode.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(12, 4)
+	case 4:
+		e.Code(8, 4)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduleExchangeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduleExchangeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 138:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 139:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = Processing(d.EnumElement(138))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.GoToPause = old.GoToPause
 				if x.GoToPause == nil {
 					x.GoToPause = new(bool)
 				}
-				*x.GoToPause = d.ElementBool()
-			case 140:
+				*x.GoToPause = d.BoolElement(139)
+				st = 4
+			case 1:
 				x.DynamicSEResControlMode = old.DynamicSEResControlMode
 				if x.DynamicSEResControlMode == nil {
 					x.DynamicSEResControlMode = new(DynamicSEResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicSEResControlMode.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 2:
 				x.ScheduledSEResControlMode = old.ScheduledSEResControlMode
 				if x.ScheduledSEResControlMode == nil {
 					x.ScheduledSEResControlMode = new(ScheduledSEResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledSEResControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DynamicSEResControlMode = old.DynamicSEResControlMode
+				if x.DynamicSEResControlMode == nil {
+					x.DynamicSEResControlMode = new(DynamicSEResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicSEResControlMode.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.ScheduledSEResControlMode = old.ScheduledSEResControlMode
+				if x.ScheduledSEResControlMode == nil {
+					x.ScheduledSEResControlMode = new(ScheduledSEResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledSEResControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3292,81 +7272,352 @@ type DynamicSEResControlMode struct {
 }
 
 func (x *DynamicSEResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.AbsolutePriceSchedule != nil) + present(x.PriceLevelSchedule != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
 	if x.DepartureTime != nil {
-		e.UintElement(141, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(23, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(142, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(143, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 4)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AbsolutePriceSchedule != nil {
-		e.StartElement(144)
-		x.AbsolutePriceSchedule.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.AbsolutePriceSchedule.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PriceLevelSchedule != nil {
-		e.StartElement(185)
-		x.PriceLevelSchedule.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 3)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 3)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(5, 3)
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DynamicSEResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicSEResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 141:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 142:
+				*x.DepartureTime = uint32(d.UintElement(141))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 143:
+				*x.MinimumSOC = uint8(d.UintElement(142))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 144:
+				*x.TargetSOC = uint8(d.UintElement(143))
+				st = 3
+			case 3:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
 				if x.AbsolutePriceSchedule == nil {
 					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AbsolutePriceSchedule.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 4
+			case 4:
 				x.PriceLevelSchedule = old.PriceLevelSchedule
 				if x.PriceLevelSchedule == nil {
 					x.PriceLevelSchedule = new(PriceLevelSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(142))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(143))
+				st = 3
+			case 2:
+				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
+				if x.AbsolutePriceSchedule == nil {
+					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.PriceLevelSchedule = old.PriceLevelSchedule
+				if x.PriceLevelSchedule == nil {
+					x.PriceLevelSchedule = new(PriceLevelSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(143))
+				st = 3
+			case 1:
+				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
+				if x.AbsolutePriceSchedule == nil {
+					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.PriceLevelSchedule = old.PriceLevelSchedule
+				if x.PriceLevelSchedule == nil {
+					x.PriceLevelSchedule = new(PriceLevelSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
+				if x.AbsolutePriceSchedule == nil {
+					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AbsolutePriceSchedule.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.PriceLevelSchedule = old.PriceLevelSchedule
+				if x.PriceLevelSchedule == nil {
+					x.PriceLevelSchedule = new(PriceLevelSchedule)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3389,129 +7640,541 @@ type AbsolutePriceSchedule struct {
 }
 
 func (x *AbsolutePriceSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 5, Local: 100}, *x.Id)
+		st = 1
 	}
-	e.UintElement(145, uint64(x.TimeAnchor))
-	e.UintElement(146, uint64(x.PriceScheduleID))
+	switch st {
+	case 0:
+		e.Code(2, 3)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		st = 2
+		e.Code(0, 1)
+	case 1:
+		e.Code(0, 2)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		st = 2
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.PriceScheduleID))
+	st = 3
+	e.Code(0, 1)
 	if x.PriceScheduleDescription != nil {
-		e.StringElement(147, *x.PriceScheduleDescription)
+		e.Code(0, 2)
+		if *x.PriceScheduleDescription != "" {
+			e.Code(0, 1)
+			e.PutString(27, exi.QName{URI: 5, Local: 168}, *x.PriceScheduleDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
 	}
-	e.StringElement(148, x.Currency)
-	e.StringElement(149, x.Language)
-	e.StringElement(150, x.PriceAlgorithm)
+	switch st {
+	case 3:
+		e.Code(1, 2)
+		if x.Currency != "" {
+			e.Code(0, 1)
+			e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		if x.Currency != "" {
+			e.Code(0, 1)
+			e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Currency)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if x.Language != "" {
+		e.Code(0, 1)
+		e.PutString(28, exi.QName{URI: 5, Local: 101}, x.Language)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
+	if x.PriceAlgorithm != "" {
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.PriceAlgorithm)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 7
 	if x.MinimumCost != nil {
-		e.StartElement(151)
+		e.Code(0, 3)
 		x.MinimumCost.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.MaximumCost != nil {
-		e.StartElement(152)
-		x.MaximumCost.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.MaximumCost.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.MaximumCost.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TaxRules != nil {
-		e.StartElement(153)
-		x.TaxRules.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.TaxRules.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			x.TaxRules.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.TaxRules.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(163)
-	x.PriceRuleStacks.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(3, 3)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	case 8:
+		e.Code(2, 2)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.PriceRuleStacks.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.OverstayRules != nil {
-		e.StartElement(173)
+		e.Code(0, 2)
 		x.OverstayRules.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.AdditionalSelectedServices != nil {
-		e.StartElement(181)
-		x.AdditionalSelectedServices.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.AdditionalSelectedServices.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.AdditionalSelectedServices.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *AbsolutePriceSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AbsolutePriceSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.TimeAnchor = uint64(d.UintElement(145))
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 145:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 146:
-				x.PriceScheduleID = uint32(d.ElementUint())
-			case 147:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(145))
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceScheduleID = uint32(d.UintElement(146))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PriceScheduleDescription = old.PriceScheduleDescription
 				if x.PriceScheduleDescription == nil {
 					x.PriceScheduleDescription = new(string)
 				}
-				*x.PriceScheduleDescription = d.ElementString()
-			case 148:
-				x.Currency = d.ElementString()
-			case 149:
-				x.Language = d.ElementString()
-			case 150:
-				x.PriceAlgorithm = d.ElementString()
-			case 151:
+				*x.PriceScheduleDescription = d.StringElement(147)
+				st = 4
+			case 1:
+				x.Currency = d.StringElement(148)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Currency = d.StringElement(148)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Language = d.StringElement(149)
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceAlgorithm = d.StringElement(150)
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MinimumCost = old.MinimumCost
 				if x.MinimumCost == nil {
 					x.MinimumCost = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MinimumCost.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 8
+			case 1:
 				x.MaximumCost = old.MaximumCost
 				if x.MaximumCost == nil {
 					x.MaximumCost = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumCost.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 9
+			case 2:
 				x.TaxRules = old.TaxRules
 				if x.TaxRules == nil {
 					x.TaxRules = new(TaxRuleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxRules.decodeEXI(d)
-			case 163:
+				d.Up()
+				st = 10
+			case 3:
 				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
 				x.PriceRuleStacks.decodeEXI(d)
-			case 173:
+				d.Up()
+				st = 11
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumCost = old.MaximumCost
+				if x.MaximumCost == nil {
+					x.MaximumCost = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumCost.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.TaxRules = old.TaxRules
+				if x.TaxRules == nil {
+					x.TaxRules = new(TaxRuleList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxRules.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TaxRules = old.TaxRules
+				if x.TaxRules == nil {
+					x.TaxRules = new(TaxRuleList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxRules.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceRuleStacks = old.PriceRuleStacks
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStacks.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverstayRules = old.OverstayRules
 				if x.OverstayRules == nil {
 					x.OverstayRules = new(OverstayRuleList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayRules.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 12
+			case 1:
 				x.AdditionalSelectedServices = old.AdditionalSelectedServices
 				if x.AdditionalSelectedServices == nil {
 					x.AdditionalSelectedServices = new(AdditionalServiceList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalSelectedServices.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalSelectedServices = old.AdditionalSelectedServices
+				if x.AdditionalSelectedServices == nil {
+					x.AdditionalSelectedServices = new(AdditionalServiceList)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalSelectedServices.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3522,6 +8185,8 @@ type TaxRuleList struct {
 }
 
 func (x *TaxRuleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.TaxRule) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3531,26 +8196,56 @@ func (x *TaxRuleList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.TaxRule {
-		e.StartElement(154)
-		x.TaxRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.TaxRule[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.TaxRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *TaxRuleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = TaxRuleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 154:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.TaxRule == nil {
 					x.TaxRule = old.TaxRule[:0]
 				}
@@ -3563,14 +8258,74 @@ func (x *TaxRuleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxRule = append(x.TaxRule, TaxRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxRule[len(x.TaxRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxRule == nil {
+					x.TaxRule = old.TaxRule[:0]
+				}
+				if len(x.TaxRule) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxRule); n < cap(x.TaxRule) {
+					x.TaxRule = x.TaxRule[:n+1]
+				} else {
+					x.TaxRule = append(x.TaxRule, TaxRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxRule[len(x.TaxRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3588,67 +8343,243 @@ type TaxRule struct {
 }
 
 func (x *TaxRule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(155, uint64(x.TaxRuleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.TaxRuleID))
+	st = 1
+	e.Code(0, 1)
 	if x.TaxRuleName != nil {
-		e.StringElement(156, *x.TaxRuleName)
+		e.Code(0, 2)
+		if *x.TaxRuleName != "" {
+			e.Code(0, 1)
+			e.PutString(15, exi.QName{URI: 5, Local: 252}, *x.TaxRuleName)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 2
 	}
-	e.StartElement(157)
-	x.TaxRate.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(1, 2)
+		x.TaxRate.encodeEXI(e)
+		st = 3
+	case 2:
+		e.Code(0, 1)
+		x.TaxRate.encodeEXI(e)
+		st = 3
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.TaxIncludedInPrice != nil {
-		e.BoolElement(158, *x.TaxIncludedInPrice)
+		e.Code(0, 3)
+		e.PutBool(13, *x.TaxIncludedInPrice)
+		st = 4
+		e.Code(0, 1)
 	}
-	e.BoolElement(159, x.AppliesToEnergyFee)
-	e.BoolElement(160, x.AppliesToParkingFee)
-	e.BoolElement(161, x.AppliesToOverstayFee)
-	e.BoolElement(162, x.AppliesMinimumMaximumCost)
+	switch st {
+	case 3:
+		e.Code(2, 3)
+		e.PutBool(13, x.AppliesToEnergyFee)
+		st = 5
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 2)
+		e.PutBool(13, x.AppliesToEnergyFee)
+		st = 5
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutBool(13, x.AppliesToParkingFee)
+	st = 6
+	e.Code(0, 3)
+	e.PutBool(13, x.AppliesToOverstayFee)
+	st = 7
+	e.Code(0, 3)
+	e.PutBool(13, x.AppliesMinimumMaximumCost)
+	st = 8
+	e.Code(0, 2)
 }
 
 func (x *TaxRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = TaxRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 155:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 156:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TaxRuleID = uint32(d.UintElement(155))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TaxRuleName = old.TaxRuleName
 				if x.TaxRuleName == nil {
 					x.TaxRuleName = new(string)
 				}
-				*x.TaxRuleName = d.ElementString()
-			case 157:
+				*x.TaxRuleName = d.StringElement(156)
+				st = 2
+			case 1:
 				x.TaxRate = old.TaxRate
+				if !d.Down() {
+					return
+				}
 				x.TaxRate.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TaxRate = old.TaxRate
+				if !d.Down() {
+					return
+				}
+				x.TaxRate.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TaxIncludedInPrice = old.TaxIncludedInPrice
 				if x.TaxIncludedInPrice == nil {
 					x.TaxIncludedInPrice = new(bool)
 				}
-				*x.TaxIncludedInPrice = d.ElementBool()
-			case 159:
-				x.AppliesToEnergyFee = d.ElementBool()
-			case 160:
-				x.AppliesToParkingFee = d.ElementBool()
-			case 161:
-				x.AppliesToOverstayFee = d.ElementBool()
-			case 162:
-				x.AppliesMinimumMaximumCost = d.ElementBool()
+				*x.TaxIncludedInPrice = d.BoolElement(158)
+				st = 4
+			case 1:
+				x.AppliesToEnergyFee = d.BoolElement(159)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AppliesToEnergyFee = d.BoolElement(159)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AppliesToParkingFee = d.BoolElement(160)
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AppliesToOverstayFee = d.BoolElement(161)
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AppliesMinimumMaximumCost = d.BoolElement(162)
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3659,6 +8590,8 @@ type PriceRuleStackList struct {
 }
 
 func (x *PriceRuleStackList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PriceRuleStack) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3668,26 +8601,56 @@ func (x *PriceRuleStackList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PriceRuleStack {
-		e.StartElement(164)
-		x.PriceRuleStack[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PriceRuleStack[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PriceRuleStack[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PriceRuleStackList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceRuleStackList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 164:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PriceRuleStack == nil {
 					x.PriceRuleStack = old.PriceRuleStack[:0]
 				}
@@ -3700,14 +8663,74 @@ func (x *PriceRuleStackList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PriceRuleStack = append(x.PriceRuleStack, PriceRuleStack{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceRuleStack[len(x.PriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PriceRuleStack == nil {
+					x.PriceRuleStack = old.PriceRuleStack[:0]
+				}
+				if len(x.PriceRuleStack) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PriceRuleStack); n < cap(x.PriceRuleStack) {
+					x.PriceRuleStack = x.PriceRuleStack[:n+1]
+				} else {
+					x.PriceRuleStack = append(x.PriceRuleStack, PriceRuleStack{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceRuleStack[len(x.PriceRuleStack)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3719,7 +8742,12 @@ type PriceRuleStack struct {
 }
 
 func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
-	e.UintElement(165, uint64(x.Duration))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.Duration))
+	st = 1
+	e.Code(0, 1)
 	if len(x.PriceRule) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -3729,28 +8757,72 @@ func (x *PriceRuleStack) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PriceRule {
-		e.StartElement(166)
-		x.PriceRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(0, 1)
+			x.PriceRule[i].encodeEXI(e)
+			st, n = 2, 1
+		case 2:
+			e.Code(0, 2)
+			x.PriceRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 8:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PriceRuleStack) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceRuleStack{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 165:
-				x.Duration = uint32(d.ElementUint())
-			case 166:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Duration = uint32(d.UintElement(165))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PriceRule == nil {
 					x.PriceRule = old.PriceRule[:0]
 				}
@@ -3763,14 +8835,74 @@ func (x *PriceRuleStack) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PriceRule = append(x.PriceRule, PriceRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceRule[len(x.PriceRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 2, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PriceRule == nil {
+					x.PriceRule = old.PriceRule[:0]
+				}
+				if len(x.PriceRule) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PriceRule); n < cap(x.PriceRule) {
+					x.PriceRule = x.PriceRule[:n+1]
+				} else {
+					x.PriceRule = append(x.PriceRule, PriceRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceRule[len(x.PriceRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 8:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3786,78 +8918,332 @@ type PriceRule struct {
 }
 
 func (x *PriceRule) encodeEXI(e *exi.Encoder) {
-	e.StartElement(167)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EnergyFee.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ParkingFee != nil {
-		e.StartElement(168)
+		e.Code(0, 3)
 		x.ParkingFee.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.ParkingFeePeriod != nil {
-		e.UintElement(169, uint64(*x.ParkingFeePeriod))
+		switch st {
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(23, uint64(*x.ParkingFeePeriod))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 4)
+			e.PutUint(23, uint64(*x.ParkingFeePeriod))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CarbonDioxideEmission != nil {
-		e.UintElement(170, uint64(*x.CarbonDioxideEmission))
+		switch st {
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 4)
+			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(29, uint64(*x.CarbonDioxideEmission))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RenewableGenerationPercentage != nil {
-		e.UintElement(171, uint64(*x.RenewableGenerationPercentage))
+		switch st {
+		case 1:
+			e.Code(6, 4)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 4)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 3)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 3)
+			e.PutUint(30, uint64(*x.RenewableGenerationPercentage))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(172)
-	x.PowerRangeStart.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(4, 3)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 2:
+		e.Code(3, 3)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 3:
+		e.Code(2, 2)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		x.PowerRangeStart.encodeEXI(e)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *PriceRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 167:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyFee = old.EnergyFee
+				if !d.Down() {
+					return
+				}
 				x.EnergyFee.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParkingFee = old.ParkingFee
 				if x.ParkingFee == nil {
 					x.ParkingFee = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ParkingFee.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 2
+			case 1:
 				x.ParkingFeePeriod = old.ParkingFeePeriod
 				if x.ParkingFeePeriod == nil {
 					x.ParkingFeePeriod = new(uint32)
 				}
-				*x.ParkingFeePeriod = uint32(d.ElementUint())
-			case 170:
+				*x.ParkingFeePeriod = uint32(d.UintElement(169))
+				st = 3
+			case 2:
 				x.CarbonDioxideEmission = old.CarbonDioxideEmission
 				if x.CarbonDioxideEmission == nil {
 					x.CarbonDioxideEmission = new(uint16)
 				}
-				*x.CarbonDioxideEmission = uint16(d.ElementUint())
-			case 171:
+				*x.CarbonDioxideEmission = uint16(d.UintElement(170))
+				st = 4
+			case 3:
 				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
 				if x.RenewableGenerationPercentage == nil {
 					x.RenewableGenerationPercentage = new(uint8)
 				}
-				*x.RenewableGenerationPercentage = uint8(d.ElementUint())
-			case 172:
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
+				st = 5
+			case 4:
 				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
 				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ParkingFeePeriod = old.ParkingFeePeriod
+				if x.ParkingFeePeriod == nil {
+					x.ParkingFeePeriod = new(uint32)
+				}
+				*x.ParkingFeePeriod = uint32(d.UintElement(169))
+				st = 3
+			case 1:
+				x.CarbonDioxideEmission = old.CarbonDioxideEmission
+				if x.CarbonDioxideEmission == nil {
+					x.CarbonDioxideEmission = new(uint16)
+				}
+				*x.CarbonDioxideEmission = uint16(d.UintElement(170))
+				st = 4
+			case 2:
+				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
+				if x.RenewableGenerationPercentage == nil {
+					x.RenewableGenerationPercentage = new(uint8)
+				}
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
+				st = 5
+			case 3:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CarbonDioxideEmission = old.CarbonDioxideEmission
+				if x.CarbonDioxideEmission == nil {
+					x.CarbonDioxideEmission = new(uint16)
+				}
+				*x.CarbonDioxideEmission = uint16(d.UintElement(170))
+				st = 4
+			case 1:
+				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
+				if x.RenewableGenerationPercentage == nil {
+					x.RenewableGenerationPercentage = new(uint8)
+				}
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
+				st = 5
+			case 2:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RenewableGenerationPercentage = old.RenewableGenerationPercentage
+				if x.RenewableGenerationPercentage == nil {
+					x.RenewableGenerationPercentage = new(uint8)
+				}
+				*x.RenewableGenerationPercentage = uint8(d.UintElement(171))
+				st = 5
+			case 1:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerRangeStart = old.PowerRangeStart
+				if !d.Down() {
+					return
+				}
+				x.PowerRangeStart.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3870,13 +9256,28 @@ type OverstayRuleList struct {
 }
 
 func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OverstayTimeThreshold != nil {
-		e.UintElement(174, uint64(*x.OverstayTimeThreshold))
+		e.Code(0, 3)
+		e.PutUint(23, uint64(*x.OverstayTimeThreshold))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.OverstayPowerThreshold != nil {
-		e.StartElement(175)
-		x.OverstayPowerThreshold.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.OverstayPowerThreshold.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.OverstayPowerThreshold.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.OverstayRule) > 5 {
 		e.Fail(exi.ErrTooLong)
@@ -3887,38 +9288,86 @@ func (x *OverstayRuleList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.OverstayRule {
-		e.StartElement(176)
-		x.OverstayRule[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 2)
+			x.OverstayRule[i].encodeEXI(e)
+			st, n = 3, 1
+		case 1:
+			e.Code(1, 2)
+			x.OverstayRule[i].encodeEXI(e)
+			st, n = 3, 1
+		case 2:
+			e.Code(0, 1)
+			x.OverstayRule[i].encodeEXI(e)
+			st, n = 3, 1
+		case 3:
+			e.Code(0, 2)
+			x.OverstayRule[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 5:
+				st = 4
+			default:
+				st = 3
+			}
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(24, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *OverstayRuleList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OverstayRuleList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverstayTimeThreshold = old.OverstayTimeThreshold
 				if x.OverstayTimeThreshold == nil {
 					x.OverstayTimeThreshold = new(uint32)
 				}
-				*x.OverstayTimeThreshold = uint32(d.ElementUint())
-			case 175:
+				*x.OverstayTimeThreshold = uint32(d.UintElement(174))
+				st = 1
+			case 1:
 				x.OverstayPowerThreshold = old.OverstayPowerThreshold
 				if x.OverstayPowerThreshold == nil {
 					x.OverstayPowerThreshold = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayPowerThreshold.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 2
+			case 2:
 				if x.OverstayRule == nil {
 					x.OverstayRule = old.OverstayRule[:0]
 				}
@@ -3931,14 +9380,149 @@ func (x *OverstayRuleList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayPowerThreshold = old.OverstayPowerThreshold
+				if x.OverstayPowerThreshold == nil {
+					x.OverstayPowerThreshold = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayPowerThreshold.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				if x.OverstayRule == nil {
+					x.OverstayRule = old.OverstayRule[:0]
+				}
+				if len(x.OverstayRule) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.OverstayRule); n < cap(x.OverstayRule) {
+					x.OverstayRule = x.OverstayRule[:n+1]
+				} else {
+					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.OverstayRule == nil {
+					x.OverstayRule = old.OverstayRule[:0]
+				}
+				if len(x.OverstayRule) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.OverstayRule); n < cap(x.OverstayRule) {
+					x.OverstayRule = x.OverstayRule[:n+1]
+				} else {
+					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				st, n = 3, 1
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.OverstayRule == nil {
+					x.OverstayRule = old.OverstayRule[:0]
+				}
+				if len(x.OverstayRule) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.OverstayRule); n < cap(x.OverstayRule) {
+					x.OverstayRule = x.OverstayRule[:n+1]
+				} else {
+					x.OverstayRule = append(x.OverstayRule, OverstayRule{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayRule[len(x.OverstayRule)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 5:
+					st = 4
+				default:
+					st = 3
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3952,49 +9536,141 @@ type OverstayRule struct {
 }
 
 func (x *OverstayRule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OverstayRuleDescription != nil {
-		e.StringElement(177, *x.OverstayRuleDescription)
+		e.Code(0, 2)
+		if *x.OverstayRuleDescription != "" {
+			e.Code(0, 1)
+			e.PutString(27, exi.QName{URI: 5, Local: 120}, *x.OverstayRuleDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
-	e.UintElement(178, uint64(x.StartTime))
-	e.StartElement(179)
+	switch st {
+	case 0:
+		e.Code(2, 3)
+		e.PutUint(23, uint64(x.StartTime))
+		st = 2
+		e.Code(0, 1)
+	case 1:
+		e.Code(0, 2)
+		e.PutUint(23, uint64(x.StartTime))
+		st = 2
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.OverstayFee.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(180, uint64(x.OverstayFeePeriod))
+	st = 3
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.OverstayFeePeriod))
+	st = 4
+	e.Code(0, 2)
 }
 
 func (x *OverstayRule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = OverstayRule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 177:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverstayRuleDescription = old.OverstayRuleDescription
 				if x.OverstayRuleDescription == nil {
 					x.OverstayRuleDescription = new(string)
 				}
-				*x.OverstayRuleDescription = d.ElementString()
-			case 178:
-				x.StartTime = uint32(d.ElementUint())
-			case 179:
-				x.OverstayFee = old.OverstayFee
-				x.OverstayFee.decodeEXI(d)
-			case 180:
-				x.OverstayFeePeriod = uint32(d.ElementUint())
+				*x.OverstayRuleDescription = d.StringElement(177)
+				st = 1
+			case 1:
+				x.StartTime = uint32(d.UintElement(178))
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StartTime = uint32(d.UintElement(178))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayFee = old.OverstayFee
+				if !d.Down() {
+					return
+				}
+				x.OverstayFee.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayFeePeriod = uint32(d.UintElement(180))
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4005,6 +9681,8 @@ type AdditionalServiceList struct {
 }
 
 func (x *AdditionalServiceList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.AdditionalService) > 5 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4014,26 +9692,56 @@ func (x *AdditionalServiceList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.AdditionalService {
-		e.StartElement(182)
-		x.AdditionalService[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.AdditionalService[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.AdditionalService[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 5:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *AdditionalServiceList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AdditionalServiceList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 182:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.AdditionalService == nil {
 					x.AdditionalService = old.AdditionalService[:0]
 				}
@@ -4046,14 +9754,74 @@ func (x *AdditionalServiceList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.AdditionalService = append(x.AdditionalService, AdditionalService{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalService[len(x.AdditionalService)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.AdditionalService == nil {
+					x.AdditionalService = old.AdditionalService[:0]
+				}
+				if len(x.AdditionalService) >= 5 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.AdditionalService); n < cap(x.AdditionalService) {
+					x.AdditionalService = x.AdditionalService[:n+1]
+				} else {
+					x.AdditionalService = append(x.AdditionalService, AdditionalService{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalService[len(x.AdditionalService)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 5:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4065,37 +9833,78 @@ type AdditionalService struct {
 }
 
 func (x *AdditionalService) encodeEXI(e *exi.Encoder) {
-	e.StringElement(183, x.ServiceName)
-	e.StartElement(184)
+	e.Code(0, 1)
+	if x.ServiceName != "" {
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 212}, x.ServiceName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 	x.ServiceFee.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *AdditionalService) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = AdditionalService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 183:
-				x.ServiceName = d.ElementString()
-			case 184:
-				x.ServiceFee = old.ServiceFee
-				x.ServiceFee.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.ServiceName = d.StringElement(183)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ServiceFee = old.ServiceFee
+				if !d.Down() {
+					return
+				}
+				x.ServiceFee.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4111,68 +9920,202 @@ type PriceLevelSchedule struct {
 }
 
 func (x *PriceLevelSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(6)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 5, Local: 100}, *x.Id)
+		st = 1
 	}
-	e.UintElement(145, uint64(x.TimeAnchor))
-	e.UintElement(146, uint64(x.PriceScheduleID))
+	switch st {
+	case 0:
+		e.Code(2, 3)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		st = 2
+		e.Code(0, 1)
+	case 1:
+		e.Code(0, 2)
+		e.PutUint(1, uint64(x.TimeAnchor))
+		st = 2
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.PriceScheduleID))
+	st = 3
+	e.Code(0, 1)
 	if x.PriceScheduleDescription != nil {
-		e.StringElement(147, *x.PriceScheduleDescription)
+		e.Code(0, 2)
+		if *x.PriceScheduleDescription != "" {
+			e.Code(0, 1)
+			e.PutString(27, exi.QName{URI: 5, Local: 168}, *x.PriceScheduleDescription)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
 	}
-	e.UintElement(186, uint64(x.NumberOfPriceLevels))
-	e.StartElement(187)
+	switch st {
+	case 3:
+		e.Code(2, 3)
+		e.PutUint(30, uint64(x.NumberOfPriceLevels))
+		st = 5
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 2)
+		e.PutUint(30, uint64(x.NumberOfPriceLevels))
+		st = 5
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.PriceLevelScheduleEntries.encodeEXI(e)
-	e.EndElement()
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *PriceLevelSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceLevelSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.TimeAnchor = uint64(d.UintElement(145))
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 145:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 146:
-				x.PriceScheduleID = uint32(d.ElementUint())
-			case 147:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(145))
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceScheduleID = uint32(d.UintElement(146))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PriceScheduleDescription = old.PriceScheduleDescription
 				if x.PriceScheduleDescription == nil {
 					x.PriceScheduleDescription = new(string)
 				}
-				*x.PriceScheduleDescription = d.ElementString()
-			case 186:
-				x.NumberOfPriceLevels = uint8(d.ElementUint())
-			case 187:
-				x.PriceLevelScheduleEntries = old.PriceLevelScheduleEntries
-				x.PriceLevelScheduleEntries.decodeEXI(d)
+				*x.PriceScheduleDescription = d.StringElement(147)
+				st = 4
+			case 1:
+				x.NumberOfPriceLevels = uint8(d.UintElement(186))
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.NumberOfPriceLevels = uint8(d.UintElement(186))
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceLevelScheduleEntries = old.PriceLevelScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4183,6 +10126,8 @@ type PriceLevelScheduleEntryList struct {
 }
 
 func (x *PriceLevelScheduleEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PriceLevelScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4192,26 +10137,56 @@ func (x *PriceLevelScheduleEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PriceLevelScheduleEntry {
-		e.StartElement(188)
-		x.PriceLevelScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PriceLevelScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PriceLevelScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PriceLevelScheduleEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PriceLevelScheduleEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 188:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PriceLevelScheduleEntry == nil {
 					x.PriceLevelScheduleEntry = old.PriceLevelScheduleEntry[:0]
 				}
@@ -4224,14 +10199,74 @@ func (x *PriceLevelScheduleEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PriceLevelScheduleEntry = append(x.PriceLevelScheduleEntry, PriceLevelScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceLevelScheduleEntry[len(x.PriceLevelScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PriceLevelScheduleEntry == nil {
+					x.PriceLevelScheduleEntry = old.PriceLevelScheduleEntry[:0]
+				}
+				if len(x.PriceLevelScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PriceLevelScheduleEntry); n < cap(x.PriceLevelScheduleEntry) {
+					x.PriceLevelScheduleEntry = x.PriceLevelScheduleEntry[:n+1]
+				} else {
+					x.PriceLevelScheduleEntry = append(x.PriceLevelScheduleEntry, PriceLevelScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PriceLevelScheduleEntry[len(x.PriceLevelScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4243,33 +10278,66 @@ type PriceLevelScheduleEntry struct {
 }
 
 func (x *PriceLevelScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(189, uint64(x.Duration))
-	e.UintElement(190, uint64(x.PriceLevel))
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.Duration))
+	e.Code(0, 3)
+	e.PutUint(30, uint64(x.PriceLevel))
+	e.Code(0, 2)
 }
 
 func (x *PriceLevelScheduleEntry) decodeEXI(d *exi.Decoder) {
 	*x = PriceLevelScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 189:
-				x.Duration = uint32(d.ElementUint())
-			case 190:
-				x.PriceLevel = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Duration = uint32(d.UintElement(189))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PriceLevel = uint8(d.UintElement(190))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4280,6 +10348,8 @@ type ScheduledSEResControlMode struct {
 }
 
 func (x *ScheduledSEResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.ScheduleTuple) > 3 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4289,26 +10359,56 @@ func (x *ScheduledSEResControlMode) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.ScheduleTuple {
-		e.StartElement(192)
-		x.ScheduleTuple[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.ScheduleTuple[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.ScheduleTuple[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 3:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledSEResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledSEResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 192:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.ScheduleTuple == nil {
 					x.ScheduleTuple = old.ScheduleTuple[:0]
 				}
@@ -4321,14 +10421,74 @@ func (x *ScheduledSEResControlMode) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.ScheduleTuple = append(x.ScheduleTuple, ScheduleTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduleTuple[len(x.ScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.ScheduleTuple == nil {
+					x.ScheduleTuple = old.ScheduleTuple[:0]
+				}
+				if len(x.ScheduleTuple) >= 3 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.ScheduleTuple); n < cap(x.ScheduleTuple) {
+					x.ScheduleTuple = x.ScheduleTuple[:n+1]
+				} else {
+					x.ScheduleTuple = append(x.ScheduleTuple, ScheduleTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduleTuple[len(x.ScheduleTuple)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 3:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4341,48 +10501,115 @@ type ScheduleTuple struct {
 }
 
 func (x *ScheduleTuple) encodeEXI(e *exi.Encoder) {
-	e.UintElement(193, uint64(x.ScheduleTupleID))
-	e.StartElement(194)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.ScheduleTupleID))
+	st = 1
+	e.Code(0, 2)
 	x.ChargingSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.DischargingSchedule != nil {
-		e.StartElement(207)
+		e.Code(0, 2)
 		x.DischargingSchedule.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduleTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduleTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 193:
-				x.ScheduleTupleID = uint32(d.ElementUint())
-			case 194:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ScheduleTupleID = uint32(d.UintElement(193))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ChargingSchedule = old.ChargingSchedule
+				if !d.Down() {
+					return
+				}
 				x.ChargingSchedule.decodeEXI(d)
-			case 207:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DischargingSchedule = old.DischargingSchedule
 				if x.DischargingSchedule == nil {
 					x.DischargingSchedule = new(ChargingSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DischargingSchedule.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4395,60 +10622,142 @@ type ChargingSchedule struct {
 }
 
 func (x *ChargingSchedule) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.AbsolutePriceSchedule != nil) + present(x.PriceLevelSchedule != nil); n > 1 {
 		e.Fail(exi.ErrUnexpected)
 		return
 	}
-	e.StartElement(195)
+	e.Code(0, 1)
 	x.PowerSchedule.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.AbsolutePriceSchedule != nil {
-		e.StartElement(205)
+		e.Code(0, 2)
 		x.AbsolutePriceSchedule.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.PriceLevelSchedule != nil {
-		e.StartElement(206)
-		x.PriceLevelSchedule.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.PriceLevelSchedule.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ChargingSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ChargingSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 195:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerSchedule = old.PowerSchedule
+				if !d.Down() {
+					return
+				}
 				x.PowerSchedule.decodeEXI(d)
-			case 205:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AbsolutePriceSchedule = old.AbsolutePriceSchedule
 				if x.AbsolutePriceSchedule == nil {
 					x.AbsolutePriceSchedule = new(AbsolutePriceSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AbsolutePriceSchedule.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 2
+			case 1:
 				x.PriceLevelSchedule = old.PriceLevelSchedule
 				if x.PriceLevelSchedule == nil {
 					x.PriceLevelSchedule = new(PriceLevelSchedule)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PriceLevelSchedule.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4462,59 +10771,186 @@ type PowerSchedule struct {
 }
 
 func (x *PowerSchedule) encodeEXI(e *exi.Encoder) {
-	e.UintElement(196, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.AvailableEnergy != nil {
-		e.StartElement(197)
+		e.Code(0, 2)
 		x.AvailableEnergy.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.PowerTolerance != nil {
-		e.StartElement(198)
-		x.PowerTolerance.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.PowerTolerance.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.PowerTolerance.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(199)
-	x.PowerScheduleEntries.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.PowerScheduleEntries.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.PowerScheduleEntries.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.PowerScheduleEntries.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *PowerSchedule) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerSchedule{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 196:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 197:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(196))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.AvailableEnergy = old.AvailableEnergy
 				if x.AvailableEnergy == nil {
 					x.AvailableEnergy = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AvailableEnergy.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 2
+			case 1:
 				x.PowerTolerance = old.PowerTolerance
 				if x.PowerTolerance == nil {
 					x.PowerTolerance = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerTolerance.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 3
+			case 2:
 				x.PowerScheduleEntries = old.PowerScheduleEntries
+				if !d.Down() {
+					return
+				}
 				x.PowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerTolerance = old.PowerTolerance
+				if x.PowerTolerance == nil {
+					x.PowerTolerance = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerTolerance.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.PowerScheduleEntries = old.PowerScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.PowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerScheduleEntries = old.PowerScheduleEntries
+				if !d.Down() {
+					return
+				}
+				x.PowerScheduleEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4525,6 +10961,8 @@ type PowerScheduleEntryList struct {
 }
 
 func (x *PowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.PowerScheduleEntry) > 1024 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4534,26 +10972,56 @@ func (x *PowerScheduleEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.PowerScheduleEntry {
-		e.StartElement(200)
-		x.PowerScheduleEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.PowerScheduleEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.PowerScheduleEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 1024:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerScheduleEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 200:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.PowerScheduleEntry == nil {
 					x.PowerScheduleEntry = old.PowerScheduleEntry[:0]
 				}
@@ -4566,14 +11034,74 @@ func (x *PowerScheduleEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.PowerScheduleEntry = append(x.PowerScheduleEntry, PowerScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerScheduleEntry[len(x.PowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.PowerScheduleEntry == nil {
+					x.PowerScheduleEntry = old.PowerScheduleEntry[:0]
+				}
+				if len(x.PowerScheduleEntry) >= 1024 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.PowerScheduleEntry); n < cap(x.PowerScheduleEntry) {
+					x.PowerScheduleEntry = x.PowerScheduleEntry[:n+1]
+				} else {
+					x.PowerScheduleEntry = append(x.PowerScheduleEntry, PowerScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerScheduleEntry[len(x.PowerScheduleEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 1024:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4587,59 +11115,169 @@ type PowerScheduleEntry struct {
 }
 
 func (x *PowerScheduleEntry) encodeEXI(e *exi.Encoder) {
-	e.UintElement(201, uint64(x.Duration))
-	e.StartElement(202)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.Duration))
+	st = 1
+	e.Code(0, 2)
 	x.Power.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.PowerL2 != nil {
-		e.StartElement(203)
+		e.Code(0, 2)
 		x.PowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.PowerL3 != nil {
-		e.StartElement(204)
-		x.PowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.PowerL3.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.PowerL3.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PowerScheduleEntry) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerScheduleEntry{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 201:
-				x.Duration = uint32(d.ElementUint())
-			case 202:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Duration = uint32(d.UintElement(201))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Power = old.Power
+				if !d.Down() {
+					return
+				}
 				x.Power.decodeEXI(d)
-			case 203:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerL2 = old.PowerL2
 				if x.PowerL2 == nil {
 					x.PowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerL2.decodeEXI(d)
-			case 204:
+				d.Up()
+				st = 3
+			case 1:
 				x.PowerL3 = old.PowerL3
 				if x.PowerL3 == nil {
 					x.PowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PowerL3.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerL3 = old.PowerL3
+				if x.PowerL3 == nil {
+					x.PowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.PowerL3.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4654,60 +11292,183 @@ type PowerDeliveryReq struct {
 }
 
 func (x *PowerDeliveryReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(209, int(x.EVProcessing))
-	e.EnumElement(210, int(x.ChargeProgress))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(17, int(x.EVProcessing))
+	st = 2
+	e.Code(0, 3)
+	e.PutEnum(31, int(x.ChargeProgress))
+	st = 3
+	e.Code(0, 1)
 	if x.EVPowerProfile != nil {
-		e.StartElement(211)
+		e.Code(0, 2)
 		x.EVPowerProfile.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTChannelSelection != nil {
-		e.EnumElement(219, int(*x.BPTChannelSelection))
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			e.PutEnum(33, int(*x.BPTChannelSelection))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 3)
+			e.PutEnum(33, int(*x.BPTChannelSelection))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PowerDeliveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 209:
-				x.EVProcessing = Processing(d.ElementEnum())
-			case 210:
-				x.ChargeProgress = ChargeProgress(d.ElementEnum())
-			case 211:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVProcessing = Processing(d.EnumElement(209))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargeProgress = ChargeProgress(d.EnumElement(210))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPowerProfile = old.EVPowerProfile
 				if x.EVPowerProfile == nil {
 					x.EVPowerProfile = new(EVPowerProfile)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerProfile.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTChannelSelection = old.BPTChannelSelection
 				if x.BPTChannelSelection == nil {
 					x.BPTChannelSelection = new(ChannelSelection)
 				}
-				*x.BPTChannelSelection = ChannelSelection(d.ElementEnum())
+				*x.BPTChannelSelection = ChannelSelection(d.EnumElement(219))
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTChannelSelection = old.BPTChannelSelection
+				if x.BPTChannelSelection == nil {
+					x.BPTChannelSelection = new(ChannelSelection)
+				}
+				*x.BPTChannelSelection = ChannelSelection(d.EnumElement(219))
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4721,6 +11482,8 @@ type EVPowerProfile struct {
 }
 
 func (x *EVPowerProfile) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.DynamicEVPPTControlMode != nil) + present(x.ScheduledEVPPTControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4729,59 +11492,163 @@ func (x *EVPowerProfile) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.UintElement(212, uint64(x.TimeAnchor))
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.DynamicEVPPTControlMode != nil {
-		e.StartElement(213)
+		e.Code(0, 2)
 		x.DynamicEVPPTControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.ScheduledEVPPTControlMode != nil {
-		e.StartElement(214)
-		x.ScheduledEVPPTControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.ScheduledEVPPTControlMode.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(217)
-	x.EVPowerProfileEntries.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(0, 1)
+		x.EVPowerProfileEntries.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVPowerProfileEntries.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *EVPowerProfile) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerProfile{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 212:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 213:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(212))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DynamicEVPPTControlMode = old.DynamicEVPPTControlMode
 				if x.DynamicEVPPTControlMode == nil {
 					x.DynamicEVPPTControlMode = new(DynamicEVPPTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicEVPPTControlMode.decodeEXI(d)
-			case 214:
+				d.Up()
+				st = 2
+			case 1:
 				x.ScheduledEVPPTControlMode = old.ScheduledEVPPTControlMode
 				if x.ScheduledEVPPTControlMode == nil {
 					x.ScheduledEVPPTControlMode = new(ScheduledEVPPTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledEVPPTControlMode.decodeEXI(d)
-			case 217:
-				x.EVPowerProfileEntries = old.EVPowerProfileEntries
-				x.EVPowerProfileEntries.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPowerProfileEntries = old.EVPowerProfileEntries
+				if !d.Down() {
+					return
+				}
+				x.EVPowerProfileEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPowerProfileEntries = old.EVPowerProfileEntries
+				if !d.Down() {
+					return
+				}
+				x.EVPowerProfileEntries.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4791,21 +11658,30 @@ type DynamicEVPPTControlMode struct {
 }
 
 func (x *DynamicEVPPTControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *DynamicEVPPTControlMode) decodeEXI(d *exi.Decoder) {
 	*x = DynamicEVPPTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4817,40 +11693,89 @@ type ScheduledEVPPTControlMode struct {
 }
 
 func (x *ScheduledEVPPTControlMode) encodeEXI(e *exi.Encoder) {
-	e.UintElement(215, uint64(x.SelectedScheduleTupleID))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.SelectedScheduleTupleID))
+	st = 1
+	e.Code(0, 1)
 	if x.PowerToleranceAcceptance != nil {
-		e.EnumElement(216, int(*x.PowerToleranceAcceptance))
+		e.Code(0, 3)
+		e.PutEnum(32, int(*x.PowerToleranceAcceptance))
+		st = 2
+		e.Code(0, 1)
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledEVPPTControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledEVPPTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
-				x.SelectedScheduleTupleID = uint32(d.ElementUint())
-			case 216:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SelectedScheduleTupleID = uint32(d.UintElement(215))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerToleranceAcceptance = old.PowerToleranceAcceptance
 				if x.PowerToleranceAcceptance == nil {
 					x.PowerToleranceAcceptance = new(PowerToleranceAcceptance)
 				}
-				*x.PowerToleranceAcceptance = PowerToleranceAcceptance(d.ElementEnum())
+				*x.PowerToleranceAcceptance = PowerToleranceAcceptance(d.EnumElement(216))
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4861,6 +11786,8 @@ type EVPowerProfileEntryList struct {
 }
 
 func (x *EVPowerProfileEntryList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EVPowerProfileEntry) > 2048 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -4870,26 +11797,56 @@ func (x *EVPowerProfileEntryList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EVPowerProfileEntry {
-		e.StartElement(218)
-		x.EVPowerProfileEntry[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.EVPowerProfileEntry[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.EVPowerProfileEntry[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 2048:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVPowerProfileEntryList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVPowerProfileEntryList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 218:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EVPowerProfileEntry == nil {
 					x.EVPowerProfileEntry = old.EVPowerProfileEntry[:0]
 				}
@@ -4902,14 +11859,74 @@ func (x *EVPowerProfileEntryList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.EVPowerProfileEntry = append(x.EVPowerProfileEntry, PowerScheduleEntry{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPowerProfileEntry[len(x.EVPowerProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EVPowerProfileEntry == nil {
+					x.EVPowerProfileEntry = old.EVPowerProfileEntry[:0]
+				}
+				if len(x.EVPowerProfileEntry) >= 2048 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.EVPowerProfileEntry); n < cap(x.EVPowerProfileEntry) {
+					x.EVPowerProfileEntry = x.EVPowerProfileEntry[:n+1]
+				} else {
+					x.EVPowerProfileEntry = append(x.EVPowerProfileEntry, PowerScheduleEntry{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPowerProfileEntry[len(x.EVPowerProfileEntry)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 2048:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4922,48 +11939,116 @@ type PowerDeliveryRes struct {
 }
 
 func (x *PowerDeliveryRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
-		e.StartElement(221)
+		e.Code(0, 2)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PowerDeliveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PowerDeliveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 221:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4975,33 +12060,66 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(222, uint64(x.NotificationMaxDelay))
-	e.EnumElement(223, int(x.EVSENotification))
+	e.Code(0, 2)
+	e.PutUint(29, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(34, int(x.EVSENotification))
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 222:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 223:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(222))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EvseNotification(d.EnumElement(223))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5013,40 +12131,77 @@ type MeteringConfirmationReq struct {
 }
 
 func (x *MeteringConfirmationReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(225)
+	e.Code(0, 1)
 	x.SignedMeteringData.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *MeteringConfirmationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringConfirmationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 225:
-				x.SignedMeteringData = old.SignedMeteringData
-				x.SignedMeteringData.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SignedMeteringData = old.SignedMeteringData
+				if !d.Down() {
+					return
+				}
+				x.SignedMeteringData.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5062,8 +12217,11 @@ type SignedMeteringData struct {
 }
 
 func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	st = 1
 	if n := 0 + present(x.DynamicSMDTControlMode != nil) + present(x.ScheduledSMDTControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5072,78 +12230,243 @@ func (x *SignedMeteringData) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.BinaryElement(226, x.SessionID)
-	e.StartElement(227)
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 2
+	e.Code(0, 1)
 	x.MeterInfo.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.Receipt != nil {
-		e.StartElement(236)
+		e.Code(0, 2)
 		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.DynamicSMDTControlMode != nil {
-		e.StartElement(247)
-		x.DynamicSMDTControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			x.DynamicSMDTControlMode.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.DynamicSMDTControlMode.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledSMDTControlMode != nil {
-		e.StartElement(248)
-		x.ScheduledSMDTControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 2)
+			x.ScheduledSMDTControlMode.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.ScheduledSMDTControlMode.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(12, 4)
+	case 4:
+		e.Code(8, 4)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedMeteringData) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedMeteringData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 226:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 227:
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(226, old.SessionID[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MeterInfo = old.MeterInfo
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 247:
+				d.Up()
+				st = 4
+			case 1:
 				x.DynamicSMDTControlMode = old.DynamicSMDTControlMode
 				if x.DynamicSMDTControlMode == nil {
 					x.DynamicSMDTControlMode = new(DynamicSMDTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicSMDTControlMode.decodeEXI(d)
-			case 248:
+				d.Up()
+				st = 5
+			case 2:
 				x.ScheduledSMDTControlMode = old.ScheduledSMDTControlMode
 				if x.ScheduledSMDTControlMode == nil {
 					x.ScheduledSMDTControlMode = new(ScheduledSMDTControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledSMDTControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DynamicSMDTControlMode = old.DynamicSMDTControlMode
+				if x.DynamicSMDTControlMode == nil {
+					x.DynamicSMDTControlMode = new(DynamicSMDTControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicSMDTControlMode.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.ScheduledSMDTControlMode = old.ScheduledSMDTControlMode
+				if x.ScheduledSMDTControlMode == nil {
+					x.ScheduledSMDTControlMode = new(ScheduledSMDTControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledSMDTControlMode.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5161,84 +12484,478 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(228, x.MeterID)
-	e.UintElement(229, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(35, exi.QName{URI: 6, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(230, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 4)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(231, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(232, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(233, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(36, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(234, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			e.PutInt(20, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 4)
+			e.PutInt(20, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutInt(20, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutInt(20, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 3)
+			e.PutInt(20, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(235, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 228:
-				x.MeterID = d.ElementString()
-			case 229:
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 230:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterID = d.StringElement(228)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(229))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 231:
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(230))
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 232:
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(231))
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 233:
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 234:
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(232))
+				st = 5
+			case 3:
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				*x.MeterStatus = int16(d.ElementInt())
-			case 235:
+				*x.MeterStatus = int16(d.IntElement(234))
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(235))
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(231))
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(232))
+				st = 5
+			case 2:
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(234))
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(235))
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(232))
+				st = 5
+			case 1:
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(234))
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(235))
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterSignature = d.BinaryElement(233, old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(234))
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(235))
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(234))
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(235))
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(235))
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5254,78 +12971,213 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(237, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
-		e.StartElement(238)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(241)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(242)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(243)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(244)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 237:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 238:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(237))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 241:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 242:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 243:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 244:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -5338,14 +13190,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5357,40 +13473,77 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(239)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 240:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5402,37 +13555,72 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(245, uint64(x.TaxRuleID))
-	e.StartElement(246)
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.TaxRuleID))
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 245:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 246:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TaxRuleID = uint32(d.UintElement(245))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5442,21 +13630,30 @@ type DynamicSMDTControlMode struct {
 }
 
 func (x *DynamicSMDTControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *DynamicSMDTControlMode) decodeEXI(d *exi.Decoder) {
 	*x = DynamicSMDTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5467,30 +13664,48 @@ type ScheduledSMDTControlMode struct {
 }
 
 func (x *ScheduledSMDTControlMode) encodeEXI(e *exi.Encoder) {
-	e.UintElement(249, uint64(x.SelectedScheduleTupleID))
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.SelectedScheduleTupleID))
+	e.Code(0, 2)
 }
 
 func (x *ScheduledSMDTControlMode) decodeEXI(d *exi.Decoder) {
 	*x = ScheduledSMDTControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 249:
-				x.SelectedScheduleTupleID = uint32(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.SelectedScheduleTupleID = uint32(d.UintElement(249))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5502,37 +13717,72 @@ type MeteringConfirmationRes struct {
 }
 
 func (x *MeteringConfirmationRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 2)
 }
 
 func (x *MeteringConfirmationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeteringConfirmationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5546,55 +13796,176 @@ type SessionStopReq struct {
 }
 
 func (x *SessionStopReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(252, int(x.ChargingSession))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(37, int(x.ChargingSession))
+	st = 2
+	e.Code(0, 1)
 	if x.EVTerminationCode != nil {
-		e.StringElement(253, *x.EVTerminationCode)
+		e.Code(0, 2)
+		if *x.EVTerminationCode != "" {
+			e.Code(0, 1)
+			e.PutString(15, exi.QName{URI: 5, Local: 93}, *x.EVTerminationCode)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 3
 	}
 	if x.EVTerminationExplanation != nil {
-		e.StringElement(254, *x.EVTerminationExplanation)
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			if *x.EVTerminationExplanation != "" {
+				e.Code(0, 1)
+				e.PutString(27, exi.QName{URI: 5, Local: 94}, *x.EVTerminationExplanation)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			if *x.EVTerminationExplanation != "" {
+				e.Code(0, 1)
+				e.PutString(27, exi.QName{URI: 5, Local: 94}, *x.EVTerminationExplanation)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionStopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionStopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 252:
-				x.ChargingSession = ChargingSession(d.ElementEnum())
-			case 253:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingSession = ChargingSession(d.EnumElement(252))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTerminationCode = old.EVTerminationCode
 				if x.EVTerminationCode == nil {
 					x.EVTerminationCode = new(string)
 				}
-				*x.EVTerminationCode = d.ElementString()
-			case 254:
+				*x.EVTerminationCode = d.StringElement(253)
+				st = 3
+			case 1:
 				x.EVTerminationExplanation = old.EVTerminationExplanation
 				if x.EVTerminationExplanation == nil {
 					x.EVTerminationExplanation = new(string)
 				}
-				*x.EVTerminationExplanation = d.ElementString()
+				*x.EVTerminationExplanation = d.StringElement(254)
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTerminationExplanation = old.EVTerminationExplanation
+				if x.EVTerminationExplanation == nil {
+					x.EVTerminationExplanation = new(string)
+				}
+				*x.EVTerminationExplanation = d.StringElement(254)
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5606,37 +13977,72 @@ type SessionStopRes struct {
 }
 
 func (x *SessionStopRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 2)
 }
 
 func (x *SessionStopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionStopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5651,60 +14057,164 @@ type CertificateInstallationReq struct {
 }
 
 func (x *CertificateInstallationReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(257)
+	st = 1
+	e.Code(0, 1)
 	x.OEMProvisioningCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(260)
+	st = 2
+	e.Code(0, 1)
 	x.ListOfRootCertificateIDs.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(262, uint64(x.MaximumContractCertificateChains))
+	st = 3
+	e.Code(0, 2)
+	e.PutUint(30, uint64(x.MaximumContractCertificateChains))
+	st = 4
+	e.Code(0, 1)
 	if x.PrioritizedEMAIDs != nil {
-		e.StartElement(263)
+		e.Code(0, 2)
 		x.PrioritizedEMAIDs.encodeEXI(e)
-		e.EndElement()
+		st = 5
+	}
+	switch st {
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *CertificateInstallationReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 257:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OEMProvisioningCertificateChain = old.OEMProvisioningCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.OEMProvisioningCertificateChain.decodeEXI(d)
-			case 260:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ListOfRootCertificateIDs = old.ListOfRootCertificateIDs
+				if !d.Down() {
+					return
+				}
 				x.ListOfRootCertificateIDs.decodeEXI(d)
-			case 262:
-				x.MaximumContractCertificateChains = uint8(d.ElementUint())
-			case 263:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumContractCertificateChains = uint8(d.UintElement(262))
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PrioritizedEMAIDs = old.PrioritizedEMAIDs
 				if x.PrioritizedEMAIDs == nil {
 					x.PrioritizedEMAIDs = new(EMAIDList)
 				}
+				if !d.Down() {
+					return
+				}
 				x.PrioritizedEMAIDs.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5717,52 +14227,117 @@ type SignedCertificateChain struct {
 }
 
 func (x *SignedCertificateChain) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
-	e.BinaryElement(258, x.Certificate)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	st = 1
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(16, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 2
 	if x.SubCertificates != nil {
-		e.StartElement(259)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedCertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedCertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
-				x.Id = d.String()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 258:
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 259:
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
+				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Certificate = d.BinaryElement(258, old.Certificate[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5773,6 +14348,8 @@ type ListOfRootCertificateIDs struct {
 }
 
 func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.RootCertificateID) > 20 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5782,26 +14359,56 @@ func (x *ListOfRootCertificateIDs) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.RootCertificateID {
-		e.StartElement(261)
-		x.RootCertificateID[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.RootCertificateID[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			x.RootCertificateID[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 20:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ListOfRootCertificateIDs{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 261:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.RootCertificateID == nil {
 					x.RootCertificateID = old.RootCertificateID[:0]
 				}
@@ -5814,14 +14421,74 @@ func (x *ListOfRootCertificateIDs) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.RootCertificateID == nil {
+					x.RootCertificateID = old.RootCertificateID[:0]
+				}
+				if len(x.RootCertificateID) >= 20 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.RootCertificateID); n < cap(x.RootCertificateID) {
+					x.RootCertificateID = x.RootCertificateID[:n+1]
+				} else {
+					x.RootCertificateID = append(x.RootCertificateID, X509IssuerSerial{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.RootCertificateID[len(x.RootCertificateID)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 20:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5833,33 +14500,72 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.X509IssuerName = d.StringElement(33)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.X509SerialNumber = d.BigIntElement(34)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5870,6 +14576,8 @@ type EMAIDList struct {
 }
 
 func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.EMAID) > 8 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -5879,24 +14587,68 @@ func (x *EMAIDList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.EMAID {
-		e.StringElement(264, x.EMAID[i])
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			if x.EMAID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(10, exi.QName{URI: 5, Local: 57}, x.EMAID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 2)
+			if x.EMAID[i] != "" {
+				e.Code(0, 1)
+				e.PutString(10, exi.QName{URI: 5, Local: 57}, x.EMAID[i])
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			n++
+			switch {
+			case n >= 8:
+				st = 2
+			default:
+				st = 1
+			}
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EMAIDList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EMAIDList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 264:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.EMAID == nil {
 					x.EMAID = old.EMAID[:0]
 				}
@@ -5904,14 +14656,61 @@ func (x *EMAIDList) decodeEXI(d *exi.Decoder) {
 					d.Fail(exi.ErrTooLong)
 					return
 				}
-				x.EMAID = append(x.EMAID, d.ElementString())
+				x.EMAID = append(x.EMAID, d.StringElement(264))
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.EMAID == nil {
+					x.EMAID = old.EMAID[:0]
+				}
+				if len(x.EMAID) >= 8 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				x.EMAID = append(x.EMAID, d.StringElement(264))
+				n++
+				switch {
+				case n >= 8:
+					st = 2
+				default:
+					st = 1
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5927,55 +14726,154 @@ type CertificateInstallationRes struct {
 }
 
 func (x *CertificateInstallationRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(266, int(x.EVSEProcessing))
-	e.StartElement(267)
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(17, int(x.EVSEProcessing))
+	e.Code(0, 2)
 	x.CPSCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(270)
+	e.Code(0, 1)
 	x.SignedInstallationData.encodeEXI(e)
-	e.EndElement()
-	e.UintElement(277, uint64(x.RemainingContractCertificateChains))
+	e.Code(0, 2)
+	e.PutUint(30, uint64(x.RemainingContractCertificateChains))
+	e.Code(0, 2)
 }
 
 func (x *CertificateInstallationRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateInstallationRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 266:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 267:
-				x.CPSCertificateChain = old.CPSCertificateChain
-				x.CPSCertificateChain.decodeEXI(d)
-			case 270:
-				x.SignedInstallationData = old.SignedInstallationData
-				x.SignedInstallationData.decodeEXI(d)
-			case 277:
-				x.RemainingContractCertificateChains = uint8(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = Processing(d.EnumElement(266))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CPSCertificateChain = old.CPSCertificateChain
+				if !d.Down() {
+					return
+				}
+				x.CPSCertificateChain.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SignedInstallationData = old.SignedInstallationData
+				if !d.Down() {
+					return
+				}
+				x.SignedInstallationData.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingContractCertificateChains = uint8(d.UintElement(277))
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5987,42 +14885,97 @@ type CertificateChain struct {
 }
 
 func (x *CertificateChain) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(268, x.Certificate)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.Certificate) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(16, x.Certificate)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
 	if x.SubCertificates != nil {
-		e.StartElement(269)
+		e.Code(0, 2)
 		x.SubCertificates.encodeEXI(e)
-		e.EndElement()
+		st = 2
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *CertificateChain) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CertificateChain{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 268:
-				x.Certificate = d.ElementBinary(old.Certificate[:0])
-			case 269:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Certificate = d.BinaryElement(268, old.Certificate[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SubCertificates = old.SubCertificates
 				if x.SubCertificates == nil {
 					x.SubCertificates = new(SubCertificates)
 				}
+				if !d.Down() {
+					return
+				}
 				x.SubCertificates.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6039,8 +14992,11 @@ type SignedInstallationData struct {
 }
 
 func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
-	e.Attribute(6)
-	e.String(x.Id)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	e.PutString(6, exi.QName{URI: 5, Local: 100}, x.Id)
+	st = 1
 	if n := 0 + present(x.SECP521EncryptedPrivateKey != nil) + present(x.X448EncryptedPrivateKey != nil) + present(x.TPMEncryptedPrivateKey != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -6049,63 +15005,234 @@ func (x *SignedInstallationData) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(271)
+	e.Code(0, 1)
 	x.ContractCertificateChain.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(272, int(x.ECDHCurve))
-	e.BinaryElement(273, x.DHPublicKey)
+	st = 2
+	e.Code(0, 2)
+	e.PutEnum(38, int(x.ECDHCurve))
+	st = 3
+	e.Code(0, 2)
+	if len(x.DHPublicKey) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(39, x.DHPublicKey)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 4
 	if x.SECP521EncryptedPrivateKey != nil {
-		e.BinaryElement(274, x.SECP521EncryptedPrivateKey)
+		e.Code(0, 2)
+		if len(x.SECP521EncryptedPrivateKey) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(40, x.SECP521EncryptedPrivateKey)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.X448EncryptedPrivateKey != nil {
-		e.BinaryElement(275, x.X448EncryptedPrivateKey)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.X448EncryptedPrivateKey) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(41, x.X448EncryptedPrivateKey)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TPMEncryptedPrivateKey != nil {
-		e.BinaryElement(276, x.TPMEncryptedPrivateKey)
+		switch st {
+		case 4:
+			e.Code(2, 2)
+			if len(x.TPMEncryptedPrivateKey) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(42, x.TPMEncryptedPrivateKey)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(12, 4)
+	case 5:
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInstallationData) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInstallationData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 6:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 5, Local: 100})
 				x.Id = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 271:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ContractCertificateChain = old.ContractCertificateChain
+				if !d.Down() {
+					return
+				}
 				x.ContractCertificateChain.decodeEXI(d)
-			case 272:
-				x.ECDHCurve = EcdhCurve(d.ElementEnum())
-			case 273:
-				x.DHPublicKey = d.ElementBinary(old.DHPublicKey[:0])
-			case 274:
-				x.SECP521EncryptedPrivateKey = d.ElementBinary(old.SECP521EncryptedPrivateKey[:0])
-			case 275:
-				x.X448EncryptedPrivateKey = d.ElementBinary(old.X448EncryptedPrivateKey[:0])
-			case 276:
-				x.TPMEncryptedPrivateKey = d.ElementBinary(old.TPMEncryptedPrivateKey[:0])
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ECDHCurve = EcdhCurve(d.EnumElement(272))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DHPublicKey = d.BinaryElement(273, old.DHPublicKey[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SECP521EncryptedPrivateKey = d.BinaryElement(274, old.SECP521EncryptedPrivateKey[:0])
+				st = 5
+			case 1:
+				x.X448EncryptedPrivateKey = d.BinaryElement(275, old.X448EncryptedPrivateKey[:0])
+				st = 6
+			case 2:
+				x.TPMEncryptedPrivateKey = d.BinaryElement(276, old.TPMEncryptedPrivateKey[:0])
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6121,67 +15248,240 @@ type VehicleCheckInReq struct {
 }
 
 func (x *VehicleCheckInReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(279, int(x.EVCheckInStatus))
-	e.EnumElement(280, int(x.ParkingMethod))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(43, int(x.EVCheckInStatus))
+	st = 2
+	e.Code(0, 3)
+	e.PutEnum(44, int(x.ParkingMethod))
+	st = 3
+	e.Code(0, 1)
 	if x.VehicleFrame != nil {
-		e.IntElement(281, int64(*x.VehicleFrame))
+		e.Code(0, 4)
+		e.PutInt(20, int64(*x.VehicleFrame))
+		st = 4
+		e.Code(0, 1)
 	}
 	if x.DeviceOffset != nil {
-		e.IntElement(282, int64(*x.DeviceOffset))
+		switch st {
+		case 3:
+			e.Code(2, 4)
+			e.PutInt(20, int64(*x.DeviceOffset))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 3)
+			e.PutInt(20, int64(*x.DeviceOffset))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VehicleTravel != nil {
-		e.IntElement(283, int64(*x.VehicleTravel))
+		switch st {
+		case 3:
+			e.Code(4, 4)
+			e.PutInt(20, int64(*x.VehicleTravel))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 3)
+			e.PutInt(20, int64(*x.VehicleTravel))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 3)
+			e.PutInt(20, int64(*x.VehicleTravel))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *VehicleCheckInReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckInReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 279:
-				x.EVCheckInStatus = EvCheckInStatus(d.ElementEnum())
-			case 280:
-				x.ParkingMethod = ParkingMethod(d.ElementEnum())
-			case 281:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVCheckInStatus = EvCheckInStatus(d.EnumElement(279))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ParkingMethod = ParkingMethod(d.EnumElement(280))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VehicleFrame = old.VehicleFrame
 				if x.VehicleFrame == nil {
 					x.VehicleFrame = new(int16)
 				}
-				*x.VehicleFrame = int16(d.ElementInt())
-			case 282:
+				*x.VehicleFrame = int16(d.IntElement(281))
+				st = 4
+			case 1:
 				x.DeviceOffset = old.DeviceOffset
 				if x.DeviceOffset == nil {
 					x.DeviceOffset = new(int16)
 				}
-				*x.DeviceOffset = int16(d.ElementInt())
-			case 283:
+				*x.DeviceOffset = int16(d.IntElement(282))
+				st = 5
+			case 2:
 				x.VehicleTravel = old.VehicleTravel
 				if x.VehicleTravel == nil {
 					x.VehicleTravel = new(int16)
 				}
-				*x.VehicleTravel = int16(d.ElementInt())
+				*x.VehicleTravel = int16(d.IntElement(283))
+				st = 6
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DeviceOffset = old.DeviceOffset
+				if x.DeviceOffset == nil {
+					x.DeviceOffset = new(int16)
+				}
+				*x.DeviceOffset = int16(d.IntElement(282))
+				st = 5
+			case 1:
+				x.VehicleTravel = old.VehicleTravel
+				if x.VehicleTravel == nil {
+					x.VehicleTravel = new(int16)
+				}
+				*x.VehicleTravel = int16(d.IntElement(283))
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VehicleTravel = old.VehicleTravel
+				if x.VehicleTravel == nil {
+					x.VehicleTravel = new(int16)
+				}
+				*x.VehicleTravel = int16(d.IntElement(283))
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6196,64 +15496,221 @@ type VehicleCheckInRes struct {
 }
 
 func (x *VehicleCheckInRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.ParkingSpace != nil {
-		e.IntElement(285, int64(*x.ParkingSpace))
+		e.Code(0, 4)
+		e.PutInt(20, int64(*x.ParkingSpace))
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.DeviceLocation != nil {
-		e.IntElement(286, int64(*x.DeviceLocation))
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			e.PutInt(20, int64(*x.DeviceLocation))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutInt(20, int64(*x.DeviceLocation))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetDistance != nil {
-		e.IntElement(287, int64(*x.TargetDistance))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutInt(20, int64(*x.TargetDistance))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 3)
+			e.PutInt(20, int64(*x.TargetDistance))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 3)
+			e.PutInt(20, int64(*x.TargetDistance))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(3, 3)
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *VehicleCheckInRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckInRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 285:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ParkingSpace = old.ParkingSpace
 				if x.ParkingSpace == nil {
 					x.ParkingSpace = new(int16)
 				}
-				*x.ParkingSpace = int16(d.ElementInt())
-			case 286:
+				*x.ParkingSpace = int16(d.IntElement(285))
+				st = 3
+			case 1:
 				x.DeviceLocation = old.DeviceLocation
 				if x.DeviceLocation == nil {
 					x.DeviceLocation = new(int16)
 				}
-				*x.DeviceLocation = int16(d.ElementInt())
-			case 287:
+				*x.DeviceLocation = int16(d.IntElement(286))
+				st = 4
+			case 2:
 				x.TargetDistance = old.TargetDistance
 				if x.TargetDistance == nil {
 					x.TargetDistance = new(int16)
 				}
-				*x.TargetDistance = int16(d.ElementInt())
+				*x.TargetDistance = int16(d.IntElement(287))
+				st = 5
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DeviceLocation = old.DeviceLocation
+				if x.DeviceLocation == nil {
+					x.DeviceLocation = new(int16)
+				}
+				*x.DeviceLocation = int16(d.IntElement(286))
+				st = 4
+			case 1:
+				x.TargetDistance = old.TargetDistance
+				if x.TargetDistance == nil {
+					x.TargetDistance = new(int16)
+				}
+				*x.TargetDistance = int16(d.IntElement(287))
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetDistance = old.TargetDistance
+				if x.TargetDistance == nil {
+					x.TargetDistance = new(int16)
+				}
+				*x.TargetDistance = int16(d.IntElement(287))
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6266,40 +15723,90 @@ type VehicleCheckOutReq struct {
 }
 
 func (x *VehicleCheckOutReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(289, int(x.EVCheckOutStatus))
-	e.UintElement(290, uint64(x.CheckOutTime))
+	e.Code(0, 2)
+	e.PutEnum(45, int(x.EVCheckOutStatus))
+	e.Code(0, 3)
+	e.PutUint(1, uint64(x.CheckOutTime))
+	e.Code(0, 2)
 }
 
 func (x *VehicleCheckOutReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckOutReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 289:
-				x.EVCheckOutStatus = EvCheckOutStatus(d.ElementEnum())
-			case 290:
-				x.CheckOutTime = uint64(d.ElementUint())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVCheckOutStatus = EvCheckOutStatus(d.EnumElement(289))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CheckOutTime = uint64(d.UintElement(290))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6312,40 +15819,90 @@ type VehicleCheckOutRes struct {
 }
 
 func (x *VehicleCheckOutRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(49, int(x.ResponseCode))
-	e.EnumElement(292, int(x.EVSECheckOutStatus))
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(46, int(x.EVSECheckOutStatus))
+	e.Code(0, 2)
 }
 
 func (x *VehicleCheckOutRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VehicleCheckOutRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 49:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 292:
-				x.EVSECheckOutStatus = EvseCheckOutStatus(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(49))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSECheckOutStatus = EvseCheckOutStatus(d.EnumElement(292))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6355,21 +15912,30 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6379,21 +15945,30 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6426,61 +16001,333 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.P = d.BinaryElement(20, old.P[:0])
+				st = 1
+			case 1:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 2:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Q = d.BinaryElement(23, old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 1:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.J = d.BinaryElement(24, old.J[:0])
+				st = 5
+			case 1:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6492,34 +16339,79 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6532,65 +16424,186 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6650,47 +16663,71 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -6699,14 +16736,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6718,47 +16818,77 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(299)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(299)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 299:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -6767,14 +16897,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(299)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(299)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6838,120 +17022,960 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(303, uint64(*x.PresentSOC))
+		e.Code(0, 5)
+		e.PutUint(24, uint64(*x.PresentSOC))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(304, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 5)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 5)
+			e.PutUint(24, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(305, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 5)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 5)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 5)
+			e.PutUint(24, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(306, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 5)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 5)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 5)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 5)
+			e.PutUint(24, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(307, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(8, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 1:
+			e.Code(6, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(23, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(308, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(10, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 1:
+			e.Code(8, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 2:
+			e.Code(6, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 4)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 4)
+			e.PutUint(23, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(309, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(12, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 1:
+			e.Code(10, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 2:
+			e.Code(8, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 5)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 4)
+			e.PutUint(23, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(310, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(14, 5)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 1:
+			e.Code(12, 5)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 2:
+			e.Code(10, 5)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 5)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 4)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 4)
+			e.PutBool(13, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(311)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(312, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(18, 5)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 1:
+			e.Code(16, 5)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 2:
+			e.Code(14, 5)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 3:
+			e.Code(12, 5)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 4:
+			e.Code(10, 4)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 5:
+			e.Code(8, 4)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 6:
+			e.Code(6, 4)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 7:
+			e.Code(4, 4)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 8:
+			e.Code(2, 3)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 9:
+			e.Code(0, 3)
+			e.PutBool(13, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 303:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				*x.PresentSOC = uint8(d.ElementUint())
-			case 304:
+				*x.PresentSOC = uint8(d.UintElement(303))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 305:
+				*x.MinimumSOC = uint8(d.UintElement(304))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 306:
+				*x.TargetSOC = uint8(d.UintElement(305))
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				*x.MaximumSOC = uint8(d.ElementUint())
-			case 307:
+				*x.MaximumSOC = uint8(d.UintElement(306))
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 308:
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 309:
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 310:
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				*x.ChargingComplete = d.ElementBool()
-			case 311:
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 312:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(304))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(305))
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(306))
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(305))
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(306))
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(306))
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(307))
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(308))
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(309))
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(310)
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(312)
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6962,28 +17986,63 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6994,27 +18053,62 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7025,27 +18119,62 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7056,25 +18185,49 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7085,25 +18238,49 @@ type AppliesMinimumMaximumCost struct {
 }
 
 func (x *AppliesMinimumMaximumCost) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesMinimumMaximumCost) decodeEXI(d *exi.Decoder) {
 	*x = AppliesMinimumMaximumCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 6})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7114,25 +18291,49 @@ type AppliesToEnergyFee struct {
 }
 
 func (x *AppliesToEnergyFee) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesToEnergyFee) decodeEXI(d *exi.Decoder) {
 	*x = AppliesToEnergyFee{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 7})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7143,25 +18344,49 @@ type AppliesToOverstayFee struct {
 }
 
 func (x *AppliesToOverstayFee) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesToOverstayFee) decodeEXI(d *exi.Decoder) {
 	*x = AppliesToOverstayFee{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 8})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7172,25 +18397,49 @@ type AppliesToParkingFee struct {
 }
 
 func (x *AppliesToParkingFee) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *AppliesToParkingFee) decodeEXI(d *exi.Decoder) {
 	*x = AppliesToParkingFee{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 9})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7201,25 +18450,49 @@ type AuthorizationServices struct {
 }
 
 func (x *AuthorizationServices) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AuthorizationServices) decodeEXI(d *exi.Decoder) {
 	*x = AuthorizationServices{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Authorization(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 14})
+				x.Value = Authorization(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7243,25 +18516,49 @@ type BPTChannelSelection struct {
 }
 
 func (x *BPTChannelSelection) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(33, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTChannelSelection) decodeEXI(d *exi.Decoder) {
 	*x = BPTChannelSelection{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChannelSelection(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(33, exi.QName{URI: 5, Local: 20})
+				x.Value = ChannelSelection(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7272,25 +18569,49 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7301,25 +18622,49 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7343,25 +18688,49 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7372,25 +18741,49 @@ type CarbonDioxideEmission struct {
 }
 
 func (x *CarbonDioxideEmission) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CarbonDioxideEmission) decodeEXI(d *exi.Decoder) {
 	*x = CarbonDioxideEmission{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 5, Local: 22})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7401,28 +18794,63 @@ type Certificate struct {
 }
 
 func (x *Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(16, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 23})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7433,25 +18861,49 @@ type CertificateInstallationService struct {
 }
 
 func (x *CertificateInstallationService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *CertificateInstallationService) decodeEXI(d *exi.Decoder) {
 	*x = CertificateInstallationService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 29})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7462,25 +18914,49 @@ type ChargeProgressFragment struct {
 }
 
 func (x *ChargeProgressFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(31, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargeProgressFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargeProgressFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargeProgress(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(31, exi.QName{URI: 5, Local: 30})
+				x.Value = ChargeProgress(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7491,25 +18967,49 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7520,25 +19020,49 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7549,25 +19073,49 @@ type ChargingSessionFragment struct {
 }
 
 func (x *ChargingSessionFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(37, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargingSessionFragment) decodeEXI(d *exi.Decoder) {
 	*x = ChargingSessionFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ChargingSession(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(37, exi.QName{URI: 5, Local: 33})
+				x.Value = ChargingSession(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7578,25 +19126,49 @@ type CheckOutTime struct {
 }
 
 func (x *CheckOutTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CheckOutTime) decodeEXI(d *exi.Decoder) {
 	*x = CheckOutTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 34})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7620,27 +19192,62 @@ type Currency struct {
 }
 
 func (x *Currency) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(25, exi.QName{URI: 5, Local: 37}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Currency) decodeEXI(d *exi.Decoder) {
 	*x = Currency{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 5, Local: 37})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7651,28 +19258,63 @@ type DHPublicKey struct {
 }
 
 func (x *DHPublicKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(39, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DHPublicKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DHPublicKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(39, exi.QName{URI: 5, Local: 38})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7683,25 +19325,49 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 39})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7712,25 +19378,49 @@ type DepartureTimeFragment struct {
 }
 
 func (x *DepartureTimeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTimeFragment) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTimeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7741,25 +19431,49 @@ type DeviceLocation struct {
 }
 
 func (x *DeviceLocation) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DeviceLocation) decodeEXI(d *exi.Decoder) {
 	*x = DeviceLocation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 40})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7770,25 +19484,49 @@ type DeviceOffset struct {
 }
 
 func (x *DeviceOffset) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DeviceOffset) decodeEXI(d *exi.Decoder) {
 	*x = DeviceOffset{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 41})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7812,25 +19550,49 @@ type Duration struct {
 }
 
 func (x *Duration) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Duration) decodeEXI(d *exi.Decoder) {
 	*x = Duration{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 43})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7841,25 +19603,49 @@ type ECDHCurve struct {
 }
 
 func (x *ECDHCurve) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(38, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ECDHCurve) decodeEXI(d *exi.Decoder) {
 	*x = ECDHCurve{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EcdhCurve(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(38, exi.QName{URI: 5, Local: 52})
+				x.Value = EcdhCurve(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7870,27 +19656,62 @@ type EMAID struct {
 }
 
 func (x *EMAID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 57}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EMAID) decodeEXI(d *exi.Decoder) {
 	*x = EMAID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 57})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7901,27 +19722,62 @@ type EVCCID struct {
 }
 
 func (x *EVCCID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 61}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVCCID) decodeEXI(d *exi.Decoder) {
 	*x = EVCCID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 61})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7932,25 +19788,49 @@ type EVCheckInStatus struct {
 }
 
 func (x *EVCheckInStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(43, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVCheckInStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVCheckInStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvCheckInStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(43, exi.QName{URI: 5, Local: 62})
+				x.Value = EvCheckInStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7961,25 +19841,49 @@ type EVCheckOutStatus struct {
 }
 
 func (x *EVCheckOutStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(45, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVCheckOutStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVCheckOutStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvCheckOutStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(45, exi.QName{URI: 5, Local: 63})
+				x.Value = EvCheckOutStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8068,25 +19972,49 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 87})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8097,25 +20025,49 @@ type EVSECheckOutStatus struct {
 }
 
 func (x *EVSECheckOutStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(46, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSECheckOutStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSECheckOutStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseCheckOutStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(46, exi.QName{URI: 5, Local: 88})
+				x.Value = EvseCheckOutStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8126,27 +20078,62 @@ type EVSEID struct {
 }
 
 func (x *EVSEID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 89}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVSEID) decodeEXI(d *exi.Decoder) {
 	*x = EVSEID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 89})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8157,25 +20144,49 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(34, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(34, exi.QName{URI: 6, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8186,25 +20197,49 @@ type EVSEProcessing struct {
 }
 
 func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 90})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8254,27 +20289,62 @@ type EVTerminationCode struct {
 }
 
 func (x *EVTerminationCode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 93}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVTerminationCode) decodeEXI(d *exi.Decoder) {
 	*x = EVTerminationCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 93})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8285,27 +20355,62 @@ type EVTerminationExplanation struct {
 }
 
 func (x *EVTerminationExplanation) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(27, exi.QName{URI: 5, Local: 94}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVTerminationExplanation) decodeEXI(d *exi.Decoder) {
 	*x = EVTerminationExplanation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 94})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8342,28 +20447,63 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8374,25 +20514,49 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(19, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8403,25 +20567,49 @@ type FreeService struct {
 }
 
 func (x *FreeService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *FreeService) decodeEXI(d *exi.Decoder) {
 	*x = FreeService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 97})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8432,28 +20620,63 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8464,28 +20687,63 @@ type GenChallenge struct {
 }
 
 func (x *GenChallenge) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(14, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *GenChallenge) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = GenChallenge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 98})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8496,25 +20754,49 @@ type GoToPause struct {
 }
 
 func (x *GoToPause) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *GoToPause) decodeEXI(d *exi.Decoder) {
 	*x = GoToPause{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 99})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8525,25 +20807,49 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8554,25 +20860,49 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8583,28 +20913,63 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8615,27 +20980,62 @@ type Language struct {
 }
 
 func (x *Language) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(28, exi.QName{URI: 5, Local: 101}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Language) decodeEXI(d *exi.Decoder) {
 	*x = Language{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 5, Local: 101})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8646,25 +21046,49 @@ type MaximumContractCertificateChains struct {
 }
 
 func (x *MaximumContractCertificateChains) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumContractCertificateChains) decodeEXI(d *exi.Decoder) {
 	*x = MaximumContractCertificateChains{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 103})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8688,25 +21112,49 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8717,25 +21165,49 @@ type MaximumSupportingPoints struct {
 }
 
 func (x *MaximumSupportingPoints) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSupportingPoints) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSupportingPoints{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 5, Local: 105})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8746,27 +21218,62 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(35, exi.QName{URI: 6, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(35, exi.QName{URI: 6, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8790,25 +21297,49 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8819,28 +21350,63 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(36, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(36, exi.QName{URI: 6, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8851,25 +21417,49 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8880,25 +21470,49 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8922,25 +21536,49 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 112})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8951,25 +21589,49 @@ type MinimumSOCFragment struct {
 }
 
 func (x *MinimumSOCFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOCFragment) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOCFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8980,28 +21642,63 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9012,25 +21709,49 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 6, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9041,25 +21762,49 @@ type NumberOfPriceLevels struct {
 }
 
 func (x *NumberOfPriceLevels) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NumberOfPriceLevels) decodeEXI(d *exi.Decoder) {
 	*x = NumberOfPriceLevels{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 114})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9109,25 +21854,49 @@ type OverstayFeePeriod struct {
 }
 
 func (x *OverstayFeePeriod) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *OverstayFeePeriod) decodeEXI(d *exi.Decoder) {
 	*x = OverstayFeePeriod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 117})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9151,27 +21920,62 @@ type OverstayRuleDescription struct {
 }
 
 func (x *OverstayRuleDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(27, exi.QName{URI: 5, Local: 120}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *OverstayRuleDescription) decodeEXI(d *exi.Decoder) {
 	*x = OverstayRuleDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 120})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9182,25 +21986,49 @@ type OverstayTimeThreshold struct {
 }
 
 func (x *OverstayTimeThreshold) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *OverstayTimeThreshold) decodeEXI(d *exi.Decoder) {
 	*x = OverstayTimeThreshold{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 124})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9211,28 +22039,63 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9243,28 +22106,63 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9275,28 +22173,63 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9307,25 +22240,49 @@ type ParameterSetID struct {
 }
 
 func (x *ParameterSetID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParameterSetID) decodeEXI(d *exi.Decoder) {
 	*x = ParameterSetID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 127})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9349,25 +22306,49 @@ type ParkingFeePeriod struct {
 }
 
 func (x *ParkingFeePeriod) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParkingFeePeriod) decodeEXI(d *exi.Decoder) {
 	*x = ParkingFeePeriod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 131})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9378,25 +22359,49 @@ type ParkingMethodFragment struct {
 }
 
 func (x *ParkingMethodFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(44, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParkingMethodFragment) decodeEXI(d *exi.Decoder) {
 	*x = ParkingMethodFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ParkingMethod(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(44, exi.QName{URI: 5, Local: 132})
+				x.Value = ParkingMethod(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9407,25 +22412,49 @@ type ParkingSpace struct {
 }
 
 func (x *ParkingSpace) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ParkingSpace) decodeEXI(d *exi.Decoder) {
 	*x = ParkingSpace{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 133})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9436,28 +22465,63 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9520,25 +22584,49 @@ type PowerToleranceAcceptanceFragment struct {
 }
 
 func (x *PowerToleranceAcceptanceFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(32, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerToleranceAcceptanceFragment) decodeEXI(d *exi.Decoder) {
 	*x = PowerToleranceAcceptanceFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerToleranceAcceptance(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(32, exi.QName{URI: 5, Local: 151})
+				x.Value = PowerToleranceAcceptance(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9575,25 +22663,49 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9604,27 +22716,62 @@ type PriceAlgorithm struct {
 }
 
 func (x *PriceAlgorithm) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(10, exi.QName{URI: 5, Local: 154}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PriceAlgorithm) decodeEXI(d *exi.Decoder) {
 	*x = PriceAlgorithm{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 154})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9635,25 +22782,49 @@ type PriceLevel struct {
 }
 
 func (x *PriceLevel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PriceLevel) decodeEXI(d *exi.Decoder) {
 	*x = PriceLevel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 155})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9664,27 +22835,62 @@ type PriceScheduleDescription struct {
 }
 
 func (x *PriceScheduleDescription) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(27, exi.QName{URI: 5, Local: 168}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PriceScheduleDescription) decodeEXI(d *exi.Decoder) {
 	*x = PriceScheduleDescription{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 5, Local: 168})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9695,25 +22901,49 @@ type PriceScheduleID struct {
 }
 
 func (x *PriceScheduleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PriceScheduleID) decodeEXI(d *exi.Decoder) {
 	*x = PriceScheduleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 169})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9724,27 +22954,62 @@ type ProviderID struct {
 }
 
 func (x *ProviderID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 172}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ProviderID) decodeEXI(d *exi.Decoder) {
 	*x = ProviderID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 172})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9755,28 +23020,63 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9800,25 +23100,49 @@ type RemainingContractCertificateChains struct {
 }
 
 func (x *RemainingContractCertificateChains) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingContractCertificateChains) decodeEXI(d *exi.Decoder) {
 	*x = RemainingContractCertificateChains{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 174})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9829,25 +23153,49 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9858,25 +23206,49 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9887,25 +23259,49 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9916,25 +23312,49 @@ type RenewableGenerationPercentage struct {
 }
 
 func (x *RenewableGenerationPercentage) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(30, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RenewableGenerationPercentage) decodeEXI(d *exi.Decoder) {
 	*x = RenewableGenerationPercentage{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(30, exi.QName{URI: 5, Local: 175})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9945,25 +23365,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9974,28 +23418,63 @@ type SECP521EncryptedPrivateKey struct {
 }
 
 func (x *SECP521EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(40, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SECP521EncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SECP521EncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(40, exi.QName{URI: 5, Local: 176})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10006,28 +23485,63 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10038,25 +23552,49 @@ type ScheduleTupleID struct {
 }
 
 func (x *ScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = ScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 182})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10067,28 +23605,63 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10099,25 +23672,49 @@ type SelectedAuthorizationService struct {
 }
 
 func (x *SelectedAuthorizationService) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedAuthorizationService) decodeEXI(d *exi.Decoder) {
 	*x = SelectedAuthorizationService{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Authorization(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 192})
+				x.Value = Authorization(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10128,25 +23725,49 @@ type SelectedScheduleTupleID struct {
 }
 
 func (x *SelectedScheduleTupleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *SelectedScheduleTupleID) decodeEXI(d *exi.Decoder) {
 	*x = SelectedScheduleTupleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 194})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10183,25 +23804,49 @@ type ServiceID struct {
 }
 
 func (x *ServiceID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ServiceID) decodeEXI(d *exi.Decoder) {
 	*x = ServiceID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 209})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10212,27 +23857,62 @@ type ServiceName struct {
 }
 
 func (x *ServiceName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 212}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ServiceName) decodeEXI(d *exi.Decoder) {
 	*x = ServiceName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 212})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10243,25 +23923,49 @@ type ServiceRenegotiationSupported struct {
 }
 
 func (x *ServiceRenegotiationSupported) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ServiceRenegotiationSupported) decodeEXI(d *exi.Decoder) {
 	*x = ServiceRenegotiationSupported{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 215})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10272,28 +23976,63 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 221})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10304,28 +24043,63 @@ type SessionIDFragment struct {
 }
 
 func (x *SessionIDFragment) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionIDFragment) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 6, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10336,25 +24110,49 @@ type StartTime struct {
 }
 
 func (x *StartTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *StartTime) decodeEXI(d *exi.Decoder) {
 	*x = StartTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 5, Local: 235})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10365,28 +24163,63 @@ type TPMEncryptedPrivateKey struct {
 }
 
 func (x *TPMEncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(42, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *TPMEncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = TPMEncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(42, exi.QName{URI: 5, Local: 241})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10397,25 +24230,49 @@ type TargetDistance struct {
 }
 
 func (x *TargetDistance) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetDistance) decodeEXI(d *exi.Decoder) {
 	*x = TargetDistance{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 242})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10426,25 +24283,49 @@ type TargetOffsetX struct {
 }
 
 func (x *TargetOffsetX) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetOffsetX) decodeEXI(d *exi.Decoder) {
 	*x = TargetOffsetX{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 5, Local: 243})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10455,25 +24336,49 @@ type TargetOffsetY struct {
 }
 
 func (x *TargetOffsetY) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(29, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetOffsetY) decodeEXI(d *exi.Decoder) {
 	*x = TargetOffsetY{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(29, exi.QName{URI: 5, Local: 244})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10484,25 +24389,49 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 5, Local: 246})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10513,25 +24442,49 @@ type TargetSOCFragment struct {
 }
 
 func (x *TargetSOCFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(24, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOCFragment) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOCFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10542,25 +24495,49 @@ type TaxIncludedInPrice struct {
 }
 
 func (x *TaxIncludedInPrice) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *TaxIncludedInPrice) decodeEXI(d *exi.Decoder) {
 	*x = TaxIncludedInPrice{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 247})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10584,25 +24561,49 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 5, Local: 250})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10613,25 +24614,49 @@ type TaxRuleIDFragment struct {
 }
 
 func (x *TaxRuleIDFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleIDFragment) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleIDFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10642,27 +24667,62 @@ type TaxRuleName struct {
 }
 
 func (x *TaxRuleName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 252}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *TaxRuleName) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 252})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10673,25 +24733,49 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 255})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10702,25 +24786,49 @@ type TimeAnchorFragment struct {
 }
 
 func (x *TimeAnchorFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchorFragment) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchorFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10731,25 +24839,49 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10773,25 +24905,49 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10802,25 +24958,49 @@ type VehicleFrame struct {
 }
 
 func (x *VehicleFrame) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VehicleFrame) decodeEXI(d *exi.Decoder) {
 	*x = VehicleFrame{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 265})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10831,25 +25011,49 @@ type VehicleTravel struct {
 }
 
 func (x *VehicleTravel) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *VehicleTravel) decodeEXI(d *exi.Decoder) {
 	*x = VehicleTravel{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 266})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10860,28 +25064,63 @@ type X448EncryptedPrivateKey struct {
 }
 
 func (x *X448EncryptedPrivateKey) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(41, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X448EncryptedPrivateKey) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X448EncryptedPrivateKey{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(41, exi.QName{URI: 5, Local: 267})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10892,28 +25131,63 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10924,28 +25198,63 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10956,27 +25265,62 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11000,28 +25344,63 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11032,25 +25411,49 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11061,27 +25464,62 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11092,27 +25530,62 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11123,28 +25596,63 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11155,25 +25663,49 @@ type BoolValue struct {
 }
 
 func (x *BoolValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(13, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *BoolValue) decodeEXI(d *exi.Decoder) {
 	*x = BoolValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 269})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11184,25 +25716,49 @@ type ByteValue struct {
 }
 
 func (x *ByteValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(19, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ByteValue) decodeEXI(d *exi.Decoder) {
 	*x = ByteValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 270})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11213,27 +25769,62 @@ type FiniteString struct {
 }
 
 func (x *FiniteString) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(15, exi.QName{URI: 5, Local: 281}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *FiniteString) decodeEXI(d *exi.Decoder) {
 	*x = FiniteString{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 281})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11244,25 +25835,49 @@ type IntValue struct {
 }
 
 func (x *IntValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(21, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntValue) decodeEXI(d *exi.Decoder) {
 	*x = IntValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int32(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 5, Local: 283})
+				x.Value = int32(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11286,25 +25901,49 @@ type ShortValue struct {
 }
 
 func (x *ShortValue) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(20, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ShortValue) decodeEXI(d *exi.Decoder) {
 	*x = ShortValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 291})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11317,7 +25956,7 @@ func (x *SessionSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11331,6 +25970,7 @@ func (x *SessionSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11341,7 +25981,7 @@ func (x *SessionSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11354,6 +25994,7 @@ func (x *SessionSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11365,7 +26006,7 @@ func (x *SessionSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11379,6 +26020,7 @@ func (x *SessionSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11389,7 +26031,7 @@ func (x *SessionSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11402,6 +26044,7 @@ func (x *SessionSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11413,7 +26056,7 @@ func (x *AuthorizationSetupReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11427,6 +26070,7 @@ func (x *AuthorizationSetupReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11437,7 +26081,7 @@ func (x *AuthorizationSetupReq) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11450,6 +26094,7 @@ func (x *AuthorizationSetupReq) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11461,7 +26106,7 @@ func (x *AuthorizationSetupRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11475,6 +26120,7 @@ func (x *AuthorizationSetupRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11485,7 +26131,7 @@ func (x *AuthorizationSetupRes) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11498,6 +26144,7 @@ func (x *AuthorizationSetupRes) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11509,7 +26156,7 @@ func (x *AuthorizationReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11523,6 +26170,7 @@ func (x *AuthorizationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11533,7 +26181,7 @@ func (x *AuthorizationReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11546,6 +26194,7 @@ func (x *AuthorizationReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11557,7 +26206,7 @@ func (x *AuthorizationRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11571,6 +26220,7 @@ func (x *AuthorizationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11581,7 +26231,7 @@ func (x *AuthorizationRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11594,6 +26244,7 @@ func (x *AuthorizationRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11605,7 +26256,7 @@ func (x *ServiceDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11619,6 +26270,7 @@ func (x *ServiceDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11629,7 +26281,7 @@ func (x *ServiceDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11642,6 +26294,7 @@ func (x *ServiceDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11653,7 +26306,7 @@ func (x *ServiceDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11667,6 +26320,7 @@ func (x *ServiceDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11677,7 +26331,7 @@ func (x *ServiceDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11690,6 +26344,7 @@ func (x *ServiceDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11701,7 +26356,7 @@ func (x *ServiceDetailReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11715,6 +26370,7 @@ func (x *ServiceDetailReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11725,7 +26381,7 @@ func (x *ServiceDetailReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11738,6 +26394,7 @@ func (x *ServiceDetailReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11749,7 +26406,7 @@ func (x *ServiceDetailRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11763,6 +26420,7 @@ func (x *ServiceDetailRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11773,7 +26431,7 @@ func (x *ServiceDetailRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11786,6 +26444,7 @@ func (x *ServiceDetailRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11797,7 +26456,7 @@ func (x *ServiceSelectionReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11811,6 +26470,7 @@ func (x *ServiceSelectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11821,7 +26481,7 @@ func (x *ServiceSelectionReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11834,6 +26494,7 @@ func (x *ServiceSelectionReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11845,7 +26506,7 @@ func (x *ServiceSelectionRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11859,6 +26520,7 @@ func (x *ServiceSelectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11869,7 +26531,7 @@ func (x *ServiceSelectionRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11882,6 +26544,7 @@ func (x *ServiceSelectionRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11893,7 +26556,7 @@ func (x *ScheduleExchangeReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11907,6 +26570,7 @@ func (x *ScheduleExchangeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11917,7 +26581,7 @@ func (x *ScheduleExchangeReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11930,6 +26594,7 @@ func (x *ScheduleExchangeReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11941,7 +26606,7 @@ func (x *ScheduleExchangeRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11955,6 +26620,7 @@ func (x *ScheduleExchangeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11965,7 +26631,7 @@ func (x *ScheduleExchangeRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11978,6 +26644,7 @@ func (x *ScheduleExchangeRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11989,7 +26656,7 @@ func (x *PowerDeliveryReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12003,6 +26670,7 @@ func (x *PowerDeliveryReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12013,7 +26681,7 @@ func (x *PowerDeliveryReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(208)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12026,6 +26694,7 @@ func (x *PowerDeliveryReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12037,7 +26706,7 @@ func (x *PowerDeliveryRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(220)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12051,6 +26720,7 @@ func (x *PowerDeliveryRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12061,7 +26731,7 @@ func (x *PowerDeliveryRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(220)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12074,6 +26744,7 @@ func (x *PowerDeliveryRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12085,7 +26756,7 @@ func (x *MeteringConfirmationReq) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12099,6 +26770,7 @@ func (x *MeteringConfirmationReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12109,7 +26781,7 @@ func (x *MeteringConfirmationReq) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(224)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12122,6 +26794,7 @@ func (x *MeteringConfirmationReq) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12133,7 +26806,7 @@ func (x *MeteringConfirmationRes) AppendEXI(dst []byte, opt exi.Options) ([]byte
 	e.Reset(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12147,6 +26820,7 @@ func (x *MeteringConfirmationRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12157,7 +26831,7 @@ func (x *MeteringConfirmationRes) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12170,6 +26844,7 @@ func (x *MeteringConfirmationRes) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12181,7 +26856,7 @@ func (x *SessionStopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12195,6 +26870,7 @@ func (x *SessionStopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12205,7 +26881,7 @@ func (x *SessionStopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(251)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12218,6 +26894,7 @@ func (x *SessionStopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12229,7 +26906,7 @@ func (x *SessionStopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12243,6 +26920,7 @@ func (x *SessionStopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12253,7 +26931,7 @@ func (x *SessionStopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12266,6 +26944,7 @@ func (x *SessionStopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12277,7 +26956,7 @@ func (x *CertificateInstallationReq) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12291,6 +26970,7 @@ func (x *CertificateInstallationReq) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12301,7 +26981,7 @@ func (x *CertificateInstallationReq) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12314,6 +26994,7 @@ func (x *CertificateInstallationReq) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12325,7 +27006,7 @@ func (x *CertificateInstallationRes) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12339,6 +27020,7 @@ func (x *CertificateInstallationRes) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12349,7 +27031,7 @@ func (x *CertificateInstallationRes) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12362,6 +27044,7 @@ func (x *CertificateInstallationRes) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12373,7 +27056,7 @@ func (x *VehicleCheckInReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12387,6 +27070,7 @@ func (x *VehicleCheckInReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12397,7 +27081,7 @@ func (x *VehicleCheckInReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12410,6 +27094,7 @@ func (x *VehicleCheckInReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12421,7 +27106,7 @@ func (x *VehicleCheckInRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12435,6 +27120,7 @@ func (x *VehicleCheckInRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12445,7 +27131,7 @@ func (x *VehicleCheckInRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12458,6 +27144,7 @@ func (x *VehicleCheckInRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12469,7 +27156,7 @@ func (x *VehicleCheckOutReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12483,6 +27170,7 @@ func (x *VehicleCheckOutReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12493,7 +27181,7 @@ func (x *VehicleCheckOutReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12506,6 +27194,7 @@ func (x *VehicleCheckOutReq) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12517,7 +27206,7 @@ func (x *VehicleCheckOutRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12531,6 +27220,7 @@ func (x *VehicleCheckOutRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12541,7 +27231,7 @@ func (x *VehicleCheckOutRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12554,6 +27244,7 @@ func (x *VehicleCheckOutRes) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12565,7 +27256,7 @@ func (x *SignedInstallationData) AppendEXI(dst []byte, opt exi.Options) ([]byte,
 	e.Reset(schema(), dst, opt)
 	e.StartElement(293)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12579,6 +27270,7 @@ func (x *SignedInstallationData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12589,7 +27281,7 @@ func (x *SignedInstallationData) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(293)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12602,6 +27294,7 @@ func (x *SignedInstallationData) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12613,7 +27306,7 @@ func (x *SignedMeteringData) AppendEXI(dst []byte, opt exi.Options) ([]byte, err
 	e.Reset(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12627,6 +27320,7 @@ func (x *SignedMeteringData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12637,7 +27331,7 @@ func (x *SignedMeteringData) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12650,6 +27344,7 @@ func (x *SignedMeteringData) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12661,7 +27356,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12675,6 +27370,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12685,7 +27381,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12698,6 +27394,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12709,7 +27406,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12723,6 +27420,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12733,7 +27431,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12746,6 +27444,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12757,7 +27456,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12771,6 +27470,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12781,7 +27481,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12794,6 +27494,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12805,7 +27506,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12819,6 +27520,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12829,7 +27531,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12842,6 +27544,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12853,7 +27556,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12867,6 +27570,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12877,7 +27581,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12890,6 +27594,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12997,7 +27702,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13011,6 +27716,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13021,7 +27727,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13034,6 +27740,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13045,7 +27752,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13059,6 +27766,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13069,7 +27777,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13082,6 +27790,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13189,7 +27898,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13203,6 +27912,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13213,7 +27923,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13226,6 +27936,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13285,7 +27996,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13299,6 +28010,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13309,7 +28021,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13322,6 +28034,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13333,7 +28046,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13347,6 +28060,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13357,7 +28071,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13370,6 +28084,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13429,7 +28144,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13443,6 +28158,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13453,7 +28169,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13466,6 +28182,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13669,7 +28386,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13683,6 +28400,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13693,7 +28411,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13706,6 +28424,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13717,7 +28436,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13731,6 +28450,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13741,7 +28461,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13754,6 +28474,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13813,7 +28534,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13827,6 +28548,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13837,7 +28559,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13850,6 +28572,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13861,7 +28584,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13875,6 +28598,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13885,7 +28609,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13898,6 +28622,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13908,7 +28633,7 @@ func (x *AbsolutePriceSchedule) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(144)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13921,6 +28646,7 @@ func (x *AbsolutePriceSchedule) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13931,7 +28657,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13944,6 +28670,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13954,7 +28681,7 @@ func (x *AdditionalServiceList) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13967,6 +28694,7 @@ func (x *AdditionalServiceList) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13977,7 +28705,7 @@ func (x *AdditionalService) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(182)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13990,6 +28718,7 @@ func (x *AdditionalService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14000,7 +28729,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14013,6 +28742,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14023,7 +28753,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(239)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14036,6 +28766,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14046,7 +28777,7 @@ func (x *AppliesMinimumMaximumCost) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(162)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14059,6 +28790,7 @@ func (x *AppliesMinimumMaximumCost) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14069,7 +28801,7 @@ func (x *AppliesToEnergyFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14082,6 +28814,7 @@ func (x *AppliesToEnergyFee) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14092,7 +28825,7 @@ func (x *AppliesToOverstayFee) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14105,6 +28838,7 @@ func (x *AppliesToOverstayFee) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14115,7 +28849,7 @@ func (x *AppliesToParkingFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14128,6 +28862,7 @@ func (x *AppliesToParkingFee) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14138,7 +28873,7 @@ func (x *AuthorizationServices) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14151,6 +28886,7 @@ func (x *AuthorizationServices) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14161,7 +28897,7 @@ func (x *AvailableEnergy) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14174,6 +28910,7 @@ func (x *AvailableEnergy) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14184,7 +28921,7 @@ func (x *BPTChannelSelection) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(219)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14197,6 +28934,7 @@ func (x *BPTChannelSelection) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14207,7 +28945,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(230)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14220,6 +28958,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14230,7 +28969,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(232)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14243,6 +28982,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14253,7 +28993,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(311)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14266,6 +29006,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14276,7 +29017,7 @@ func (x *CertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14289,6 +29030,7 @@ func (x *CertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14299,7 +29041,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(231)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14312,6 +29054,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14322,7 +29065,7 @@ func (x *CarbonDioxideEmission) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14335,6 +29078,7 @@ func (x *CarbonDioxideEmission) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14345,7 +29089,7 @@ func (x *Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14358,6 +29102,7 @@ func (x *Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14368,7 +29113,7 @@ func (x *CertificateInstallationService) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14381,6 +29126,7 @@ func (x *CertificateInstallationService) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14391,7 +29137,7 @@ func (x *ChargeProgressFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(210)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14404,6 +29150,7 @@ func (x *ChargeProgressFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14414,7 +29161,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(229)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14427,6 +29174,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14437,7 +29185,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(310)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14450,6 +29198,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14460,7 +29209,7 @@ func (x *ChargingSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(194)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14473,6 +29222,7 @@ func (x *ChargingSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14483,7 +29233,7 @@ func (x *ChargingSessionFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14496,6 +29246,7 @@ func (x *ChargingSessionFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14506,7 +29257,7 @@ func (x *CheckOutTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14519,6 +29270,7 @@ func (x *CheckOutTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14529,7 +29281,7 @@ func (x *ContractCertificateChain) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14542,6 +29294,7 @@ func (x *ContractCertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14552,7 +29305,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(240)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14565,6 +29318,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14575,7 +29329,7 @@ func (x *Currency) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14588,6 +29342,7 @@ func (x *Currency) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14598,7 +29353,7 @@ func (x *DHPublicKey) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14611,6 +29366,7 @@ func (x *DHPublicKey) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14621,7 +29377,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14634,6 +29390,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14644,7 +29401,7 @@ func (x *DepartureTimeFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(320)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14657,6 +29414,7 @@ func (x *DepartureTimeFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14667,7 +29425,7 @@ func (x *DeviceLocation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14680,6 +29438,7 @@ func (x *DeviceLocation) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14690,7 +29449,7 @@ func (x *DeviceOffset) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(282)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14703,6 +29462,7 @@ func (x *DeviceOffset) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14713,7 +29473,7 @@ func (x *DischargingSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(207)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14726,6 +29486,7 @@ func (x *DischargingSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14736,7 +29497,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(302)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14749,6 +29510,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14759,7 +29521,7 @@ func (x *Duration) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14772,6 +29534,7 @@ func (x *Duration) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14782,7 +29545,7 @@ func (x *DynamicEVPPTControlMode) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(213)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14795,6 +29558,7 @@ func (x *DynamicEVPPTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14805,7 +29569,7 @@ func (x *DynamicSEReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14818,6 +29582,7 @@ func (x *DynamicSEReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14828,7 +29593,7 @@ func (x *DynamicSEResControlMode) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14841,6 +29606,7 @@ func (x *DynamicSEResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14851,7 +29617,7 @@ func (x *DynamicSMDTControlMode) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14864,6 +29630,7 @@ func (x *DynamicSMDTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14874,7 +29641,7 @@ func (x *ECDHCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(272)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14887,6 +29654,7 @@ func (x *ECDHCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14897,7 +29665,7 @@ func (x *EIMAReqAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14910,6 +29678,7 @@ func (x *EIMAReqAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14920,7 +29689,7 @@ func (x *EIMASResAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14933,6 +29702,7 @@ func (x *EIMASResAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14943,7 +29713,7 @@ func (x *EMAID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(264)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14956,6 +29726,7 @@ func (x *EMAID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14966,7 +29737,7 @@ func (x *EVAbsolutePriceSchedule) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14979,6 +29750,7 @@ func (x *EVAbsolutePriceSchedule) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14989,7 +29761,7 @@ func (x *EVCCID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15002,6 +29774,7 @@ func (x *EVCCID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15012,7 +29785,7 @@ func (x *EVCheckInStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(279)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15025,6 +29798,7 @@ func (x *EVCheckInStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15035,7 +29809,7 @@ func (x *EVCheckOutStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(289)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15048,6 +29822,7 @@ func (x *EVCheckOutStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15058,7 +29833,7 @@ func (x *EVEnergyOffer) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15071,6 +29846,7 @@ func (x *EVEnergyOffer) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15081,7 +29857,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15094,6 +29870,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15104,7 +29881,7 @@ func (x *EVMaximumEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(318)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15117,6 +29894,7 @@ func (x *EVMaximumEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15127,7 +29905,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15140,6 +29918,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15150,7 +29929,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15163,6 +29942,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15173,7 +29953,7 @@ func (x *EVMinimumEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(319)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15186,6 +29966,7 @@ func (x *EVMinimumEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15196,7 +29977,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15209,6 +29990,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15219,7 +30001,7 @@ func (x *EVPowerProfile) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(211)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15232,6 +30014,7 @@ func (x *EVPowerProfile) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15242,7 +30025,7 @@ func (x *EVPowerProfileEntryList) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(217)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15255,6 +30038,7 @@ func (x *EVPowerProfileEntryList) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15265,7 +30049,7 @@ func (x *PowerScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(218)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15278,6 +30062,7 @@ func (x *PowerScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15288,7 +30073,7 @@ func (x *EVPowerSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15301,6 +30086,7 @@ func (x *EVPowerSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15311,7 +30097,7 @@ func (x *EVPowerScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15324,6 +30110,7 @@ func (x *EVPowerScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15334,7 +30121,7 @@ func (x *EVPowerScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15347,6 +30134,7 @@ func (x *EVPowerScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15357,7 +30145,7 @@ func (x *EVPriceRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15370,6 +30158,7 @@ func (x *EVPriceRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15380,7 +30169,7 @@ func (x *EVPriceRuleStack) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15393,6 +30182,7 @@ func (x *EVPriceRuleStack) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15403,7 +30193,7 @@ func (x *EVPriceRuleStackList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15416,6 +30206,7 @@ func (x *EVPriceRuleStackList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15426,7 +30217,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(209)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15439,6 +30230,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15449,7 +30241,7 @@ func (x *EVSECheckOutStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(292)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15462,6 +30254,7 @@ func (x *EVSECheckOutStatus) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15472,7 +30265,7 @@ func (x *EVSEID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15485,6 +30278,7 @@ func (x *EVSEID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15495,7 +30289,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(223)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15508,6 +30302,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15518,7 +30313,7 @@ func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15531,6 +30326,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15541,7 +30337,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(221)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15554,6 +30350,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15564,7 +30361,7 @@ func (x *EVSEStatusFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(314)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15577,6 +30374,7 @@ func (x *EVSEStatusFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15587,7 +30385,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15600,6 +30398,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15610,7 +30409,7 @@ func (x *EVTargetEnergyRequestFragment) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(317)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15623,6 +30422,7 @@ func (x *EVTargetEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15633,7 +30433,7 @@ func (x *EVTerminationCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15646,6 +30446,7 @@ func (x *EVTerminationCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15656,7 +30457,7 @@ func (x *EVTerminationExplanation) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15669,6 +30470,7 @@ func (x *EVTerminationExplanation) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15679,7 +30481,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15692,6 +30494,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15702,7 +30505,7 @@ func (x *EnergyFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15715,6 +30518,7 @@ func (x *EnergyFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15725,7 +30529,7 @@ func (x *ServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15738,6 +30542,7 @@ func (x *ServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15748,7 +30553,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15761,6 +30566,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15771,7 +30577,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15784,6 +30590,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15794,7 +30601,7 @@ func (x *FreeService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15807,6 +30614,7 @@ func (x *FreeService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15817,7 +30625,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15830,6 +30638,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15840,7 +30649,7 @@ func (x *GenChallenge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15853,6 +30662,7 @@ func (x *GenChallenge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15863,7 +30673,7 @@ func (x *GoToPause) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15876,6 +30686,7 @@ func (x *GoToPause) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15886,7 +30697,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15899,6 +30710,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15909,7 +30721,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15922,6 +30734,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15932,7 +30745,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(312)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15945,6 +30758,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15955,7 +30769,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15968,6 +30782,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15978,7 +30793,7 @@ func (x *Language) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15991,6 +30806,7 @@ func (x *Language) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16001,7 +30817,7 @@ func (x *ListOfRootCertificateIDs) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16014,6 +30830,7 @@ func (x *ListOfRootCertificateIDs) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16024,7 +30841,7 @@ func (x *MaximumContractCertificateChains) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16037,6 +30854,7 @@ func (x *MaximumContractCertificateChains) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16047,7 +30865,7 @@ func (x *MaximumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16060,6 +30878,7 @@ func (x *MaximumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16070,7 +30889,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(306)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16083,6 +30902,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16093,7 +30913,7 @@ func (x *MaximumSupportingPoints) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16106,6 +30926,7 @@ func (x *MaximumSupportingPoints) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16116,7 +30937,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(228)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16129,6 +30950,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16139,7 +30961,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(227)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16152,6 +30974,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16162,7 +30985,7 @@ func (x *MeterInfoFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(315)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16175,6 +30998,7 @@ func (x *MeterInfoFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16185,7 +31009,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(313)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16198,6 +31022,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16208,7 +31033,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(233)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16221,6 +31046,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16231,7 +31057,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(234)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16244,6 +31070,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16254,7 +31081,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16267,6 +31094,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16277,7 +31105,7 @@ func (x *MinimumCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16290,6 +31118,7 @@ func (x *MinimumCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16300,7 +31129,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16313,6 +31142,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16323,7 +31153,7 @@ func (x *MinimumSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(304)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16336,6 +31166,7 @@ func (x *MinimumSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16346,7 +31177,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16359,6 +31190,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16369,7 +31201,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(222)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16382,6 +31214,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16392,7 +31225,7 @@ func (x *NumberOfPriceLevels) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16405,6 +31238,7 @@ func (x *NumberOfPriceLevels) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16415,7 +31249,7 @@ func (x *SignedCertificateChain) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16428,6 +31262,7 @@ func (x *SignedCertificateChain) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16438,7 +31273,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16451,6 +31286,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16461,7 +31297,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16474,6 +31310,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16484,7 +31321,7 @@ func (x *OverstayFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16497,6 +31334,7 @@ func (x *OverstayFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16507,7 +31345,7 @@ func (x *OverstayFeePeriod) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16520,6 +31358,7 @@ func (x *OverstayFeePeriod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16530,7 +31369,7 @@ func (x *OverstayPowerThreshold) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(175)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16543,6 +31382,7 @@ func (x *OverstayPowerThreshold) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16553,7 +31393,7 @@ func (x *OverstayRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(176)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16566,6 +31406,7 @@ func (x *OverstayRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16576,7 +31417,7 @@ func (x *OverstayRuleDescription) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16589,6 +31430,7 @@ func (x *OverstayRuleDescription) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16599,7 +31441,7 @@ func (x *OverstayRuleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16612,6 +31454,7 @@ func (x *OverstayRuleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16622,7 +31465,7 @@ func (x *OverstayTimeThreshold) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16635,6 +31478,7 @@ func (x *OverstayTimeThreshold) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16645,7 +31489,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16658,6 +31502,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16668,7 +31513,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16681,6 +31526,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16691,7 +31537,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16704,6 +31550,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16714,7 +31561,7 @@ func (x *Parameter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16727,6 +31574,7 @@ func (x *Parameter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16737,7 +31585,7 @@ func (x *ParameterSet) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16750,6 +31598,7 @@ func (x *ParameterSet) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16760,7 +31609,7 @@ func (x *ParameterSetID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16773,6 +31622,7 @@ func (x *ParameterSetID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16783,7 +31633,7 @@ func (x *ParkingFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16796,6 +31646,7 @@ func (x *ParkingFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16806,7 +31657,7 @@ func (x *ParkingFeePeriod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16819,6 +31670,7 @@ func (x *ParkingFeePeriod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16829,7 +31681,7 @@ func (x *ParkingMethodFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16842,6 +31694,7 @@ func (x *ParkingMethodFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16852,7 +31705,7 @@ func (x *ParkingSpace) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16865,6 +31718,7 @@ func (x *ParkingSpace) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16875,7 +31729,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16888,6 +31742,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16898,7 +31753,7 @@ func (x *PnCAReqAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16911,6 +31766,7 @@ func (x *PnCAReqAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16921,7 +31777,7 @@ func (x *PnCASResAuthorizationMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16934,6 +31790,7 @@ func (x *PnCASResAuthorizationMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16944,7 +31801,7 @@ func (x *Power) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16957,6 +31814,7 @@ func (x *Power) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16967,7 +31825,7 @@ func (x *PowerRangeStart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16980,6 +31838,7 @@ func (x *PowerRangeStart) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16990,7 +31849,7 @@ func (x *PowerSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(195)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17003,6 +31862,7 @@ func (x *PowerSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17013,7 +31873,7 @@ func (x *PowerScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17026,6 +31886,7 @@ func (x *PowerScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17036,7 +31897,7 @@ func (x *PowerScheduleEntryFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17049,6 +31910,7 @@ func (x *PowerScheduleEntryFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17059,7 +31921,7 @@ func (x *PowerTolerance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17072,6 +31934,7 @@ func (x *PowerTolerance) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17082,7 +31945,7 @@ func (x *PowerToleranceAcceptanceFragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(216)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17095,6 +31958,7 @@ func (x *PowerToleranceAcceptanceFragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17105,7 +31969,7 @@ func (x *PowerL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17118,6 +31982,7 @@ func (x *PowerL2) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17128,7 +31993,7 @@ func (x *PowerL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(204)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17141,6 +32006,7 @@ func (x *PowerL3) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17151,7 +32017,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(303)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17164,6 +32030,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17174,7 +32041,7 @@ func (x *PriceAlgorithm) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17187,6 +32054,7 @@ func (x *PriceAlgorithm) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17197,7 +32065,7 @@ func (x *PriceLevel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17210,6 +32078,7 @@ func (x *PriceLevel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17220,7 +32089,7 @@ func (x *PriceLevelSchedule) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17233,6 +32102,7 @@ func (x *PriceLevelSchedule) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17243,7 +32113,7 @@ func (x *PriceLevelScheduleEntryList) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17256,6 +32126,7 @@ func (x *PriceLevelScheduleEntryList) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17266,7 +32137,7 @@ func (x *PriceLevelScheduleEntry) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17279,6 +32150,7 @@ func (x *PriceLevelScheduleEntry) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17289,7 +32161,7 @@ func (x *PriceRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17302,6 +32174,7 @@ func (x *PriceRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17312,7 +32185,7 @@ func (x *PriceRuleStack) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17325,6 +32198,7 @@ func (x *PriceRuleStack) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17335,7 +32209,7 @@ func (x *PriceRuleStackList) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17348,6 +32222,7 @@ func (x *PriceRuleStackList) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17358,7 +32233,7 @@ func (x *PriceScheduleDescription) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17371,6 +32246,7 @@ func (x *PriceScheduleDescription) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17381,7 +32257,7 @@ func (x *PriceScheduleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17394,6 +32270,7 @@ func (x *PriceScheduleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17404,7 +32281,7 @@ func (x *EMAIDList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17417,6 +32294,7 @@ func (x *EMAIDList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17427,7 +32305,7 @@ func (x *ProviderID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17440,6 +32318,7 @@ func (x *ProviderID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17450,7 +32329,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17463,6 +32342,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17473,7 +32353,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17486,6 +32366,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17496,7 +32377,7 @@ func (x *ReceiptFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(316)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17509,6 +32390,7 @@ func (x *ReceiptFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17519,7 +32401,7 @@ func (x *RemainingContractCertificateChains) AppendEXIFragment(dst []byte, opt e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(277)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17532,6 +32414,7 @@ func (x *RemainingContractCertificateChains) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17542,7 +32425,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(309)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17555,6 +32438,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17565,7 +32449,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(307)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17578,6 +32462,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17588,7 +32473,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(308)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17601,6 +32486,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17611,7 +32497,7 @@ func (x *RenewableGenerationPercentage) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17624,6 +32510,7 @@ func (x *RenewableGenerationPercentage) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17634,7 +32521,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17647,6 +32534,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17657,7 +32545,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17670,6 +32558,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17680,7 +32569,7 @@ func (x *SECP521EncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(274)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17693,6 +32582,7 @@ func (x *SECP521EncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17703,7 +32593,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17716,6 +32606,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17726,7 +32617,7 @@ func (x *ScheduleTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17739,6 +32630,7 @@ func (x *ScheduleTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17749,7 +32641,7 @@ func (x *ScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17762,6 +32654,7 @@ func (x *ScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17772,7 +32665,7 @@ func (x *ScheduledEVPPTControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17785,6 +32678,7 @@ func (x *ScheduledEVPPTControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17795,7 +32689,7 @@ func (x *ScheduledSEReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17808,6 +32702,7 @@ func (x *ScheduledSEReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17818,7 +32713,7 @@ func (x *ScheduledSEResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17831,6 +32726,7 @@ func (x *ScheduledSEResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17841,7 +32737,7 @@ func (x *ScheduledSMDTControlMode) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17854,6 +32750,7 @@ func (x *ScheduledSMDTControlMode) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17864,7 +32761,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17877,6 +32774,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17887,7 +32785,7 @@ func (x *SelectedAuthorizationService) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17900,6 +32798,7 @@ func (x *SelectedAuthorizationService) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17910,7 +32809,7 @@ func (x *SelectedService) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17923,6 +32822,7 @@ func (x *SelectedService) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17933,7 +32833,7 @@ func (x *SelectedScheduleTupleID) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(215)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17946,6 +32846,7 @@ func (x *SelectedScheduleTupleID) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17956,7 +32857,7 @@ func (x *SelectedServiceFragment) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17969,6 +32870,7 @@ func (x *SelectedServiceFragment) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17979,7 +32881,7 @@ func (x *SelectedServiceList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17992,6 +32894,7 @@ func (x *SelectedServiceList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18002,7 +32905,7 @@ func (x *Service) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18015,6 +32918,7 @@ func (x *Service) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18025,7 +32929,7 @@ func (x *ServiceFee) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18038,6 +32942,7 @@ func (x *ServiceFee) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18048,7 +32953,7 @@ func (x *ServiceID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18061,6 +32966,7 @@ func (x *ServiceID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18071,7 +32977,7 @@ func (x *ServiceName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18084,6 +32990,7 @@ func (x *ServiceName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18094,7 +33001,7 @@ func (x *ServiceParameterList) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18107,6 +33014,7 @@ func (x *ServiceParameterList) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18117,7 +33025,7 @@ func (x *ServiceRenegotiationSupported) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18130,6 +33038,7 @@ func (x *ServiceRenegotiationSupported) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18140,7 +33049,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(226)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18153,6 +33062,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18163,7 +33073,7 @@ func (x *SessionIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18176,6 +33086,7 @@ func (x *SessionIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18186,7 +33097,7 @@ func (x *StartTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18199,6 +33110,7 @@ func (x *StartTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18209,7 +33121,7 @@ func (x *SubCertificates) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18222,6 +33134,7 @@ func (x *SubCertificates) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18232,7 +33145,7 @@ func (x *SupportedProvidersList) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18245,6 +33158,7 @@ func (x *SupportedProvidersList) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18255,7 +33169,7 @@ func (x *ServiceIDList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18268,6 +33182,7 @@ func (x *ServiceIDList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18278,7 +33193,7 @@ func (x *TPMEncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(276)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18291,6 +33206,7 @@ func (x *TPMEncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18301,7 +33217,7 @@ func (x *TargetDistance) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18314,6 +33230,7 @@ func (x *TargetDistance) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18324,7 +33241,7 @@ func (x *TargetOffsetX) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(300)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18337,6 +33254,7 @@ func (x *TargetOffsetX) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18347,7 +33265,7 @@ func (x *TargetOffsetY) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(301)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18360,6 +33278,7 @@ func (x *TargetOffsetY) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18370,7 +33289,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18383,6 +33302,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18393,7 +33313,7 @@ func (x *TargetSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(305)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18406,6 +33326,7 @@ func (x *TargetSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18416,7 +33337,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(244)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18429,6 +33350,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18439,7 +33361,7 @@ func (x *TaxIncludedInPrice) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18452,6 +33374,7 @@ func (x *TaxIncludedInPrice) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18462,7 +33385,7 @@ func (x *TaxRate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18475,6 +33398,7 @@ func (x *TaxRate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18485,7 +33409,7 @@ func (x *TaxRule) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18498,6 +33422,7 @@ func (x *TaxRule) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18508,7 +33433,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18521,6 +33446,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18531,7 +33457,7 @@ func (x *TaxRuleIDFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18544,6 +33470,7 @@ func (x *TaxRuleIDFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18554,7 +33481,7 @@ func (x *TaxRuleName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18567,6 +33494,7 @@ func (x *TaxRuleName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18577,7 +33505,7 @@ func (x *TaxRuleList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18590,6 +33518,7 @@ func (x *TaxRuleList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18600,7 +33529,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18613,6 +33542,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18623,7 +33553,7 @@ func (x *TimeAnchorFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18636,6 +33566,7 @@ func (x *TimeAnchorFragment) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18646,7 +33577,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18659,6 +33590,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18669,7 +33601,7 @@ func (x *VASList) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18682,6 +33614,7 @@ func (x *VASList) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18692,7 +33625,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18705,6 +33638,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18715,7 +33649,7 @@ func (x *VehicleFrame) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18728,6 +33662,7 @@ func (x *VehicleFrame) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18738,7 +33673,7 @@ func (x *VehicleTravel) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18751,6 +33686,7 @@ func (x *VehicleTravel) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18761,7 +33697,7 @@ func (x *X448EncryptedPrivateKey) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18774,6 +33710,7 @@ func (x *X448EncryptedPrivateKey) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18784,7 +33721,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18797,6 +33734,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18807,7 +33745,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18820,6 +33758,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18830,7 +33769,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18843,6 +33782,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18853,7 +33793,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18866,6 +33806,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18876,7 +33817,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18889,6 +33830,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18899,7 +33841,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18912,6 +33854,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18922,7 +33865,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18935,6 +33878,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18945,7 +33889,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18958,6 +33902,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18968,7 +33913,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18981,6 +33926,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18991,7 +33937,7 @@ func (x *BoolValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19004,6 +33950,7 @@ func (x *BoolValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19014,7 +33961,7 @@ func (x *ByteValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19027,6 +33974,7 @@ func (x *ByteValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19037,7 +33985,7 @@ func (x *FiniteString) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19050,6 +33998,7 @@ func (x *FiniteString) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19060,7 +34009,7 @@ func (x *IntValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19073,6 +34022,7 @@ func (x *IntValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19083,7 +34033,7 @@ func (x *RationalNumberFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19096,6 +34046,7 @@ func (x *RationalNumberFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19106,7 +34057,7 @@ func (x *ShortValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -19119,6 +34070,7 @@ func (x *ShortValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -19136,134 +34088,167 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(AuthorizationSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(ServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(ServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(ScheduleExchangeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(ScheduleExchangeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 220:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(MeteringConfirmationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 250:
 		x := new(MeteringConfirmationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(VehicleCheckInReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(VehicleCheckInRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(VehicleCheckOutReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(VehicleCheckOutRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 293:
 		x := new(SignedInstallationData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(SignedMeteringData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -19276,10 +34261,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -19292,6 +34279,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -19300,10 +34288,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -19312,6 +34302,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -19332,10 +34323,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -19344,10 +34337,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -19379,134 +34374,167 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(SessionSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(SessionSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(AuthorizationSetupReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(AuthorizationSetupRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(AuthorizationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(AuthorizationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(ServiceDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(ServiceDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(ServiceDetailReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(ServiceDetailRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(ServiceSelectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(ServiceSelectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(ScheduleExchangeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(ScheduleExchangeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 208:
 		x := new(PowerDeliveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 220:
 		x := new(PowerDeliveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 224:
 		x := new(MeteringConfirmationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 250:
 		x := new(MeteringConfirmationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(SessionStopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(SessionStopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(CertificateInstallationReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(CertificateInstallationRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(VehicleCheckInReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(VehicleCheckInRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(VehicleCheckOutReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(VehicleCheckOutRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 293:
 		x := new(SignedInstallationData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(SignedMeteringData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -19519,10 +34547,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -19535,6 +34565,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -19543,10 +34574,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -19555,6 +34588,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -19575,10 +34609,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 297:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(SignatureProperty)
@@ -19587,918 +34623,1147 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 144:
 		x := new(AbsolutePriceSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 181:
 		x := new(AdditionalServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 182:
 		x := new(AdditionalService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 242:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 162:
 		x := new(AppliesMinimumMaximumCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(AppliesToEnergyFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(AppliesToOverstayFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(AppliesToParkingFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(AuthorizationServices)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(AvailableEnergy)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 219:
 		x := new(BPTChannelSelection)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 230:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 232:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 311:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(CertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 231:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(CarbonDioxideEmission)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(CertificateInstallationService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 210:
 		x := new(ChargeProgressFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 229:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 310:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 194:
 		x := new(ChargingSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 252:
 		x := new(ChargingSessionFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(CheckOutTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ContractCertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 240:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(Currency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(DHPublicKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 320:
 		x := new(DepartureTimeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(DeviceLocation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(DeviceOffset)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 207:
 		x := new(DischargingSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 302:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(Duration)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 213:
 		x := new(DynamicEVPPTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(DynamicSEReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(DynamicSEResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 247:
 		x := new(DynamicSMDTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 272:
 		x := new(ECDHCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EIMAReqAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EIMASResAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(EMAID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(EVAbsolutePriceSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVCCID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 279:
 		x := new(EVCheckInStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 289:
 		x := new(EVCheckOutStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(EVEnergyOffer)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 318:
 		x := new(EVMaximumEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 319:
 		x := new(EVMinimumEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 211:
 		x := new(EVPowerProfile)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 217:
 		x := new(EVPowerProfileEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 218:
 		x := new(PowerScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(EVPowerSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(EVPowerScheduleEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(EVPowerScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(EVPriceRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(EVPriceRuleStack)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(EVPriceRuleStackList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 209:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 292:
 		x := new(EVSECheckOutStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(EVSEID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 223:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 221:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 314:
 		x := new(EVSEStatusFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 317:
 		x := new(EVTargetEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(EVTerminationCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(EVTerminationExplanation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EnergyFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(ServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(FreeService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(GenChallenge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(GoToPause)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 312:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(Language)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(ListOfRootCertificateIDs)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(MaximumContractCertificateChains)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(MaximumCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 306:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(MaximumSupportingPoints)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 228:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 227:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 315:
 		x := new(MeterInfoFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 313:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 233:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 234:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(MinimumCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 304:
 		x := new(MinimumSOCFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 222:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(NumberOfPriceLevels)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(SignedCertificateChain)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(OverstayFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 180:
 		x := new(OverstayFeePeriod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 175:
 		x := new(OverstayPowerThreshold)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 176:
 		x := new(OverstayRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(OverstayRuleDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(OverstayRuleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(OverstayTimeThreshold)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(Parameter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(ParameterSet)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(ParameterSetID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(ParkingFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(ParkingFeePeriod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 280:
 		x := new(ParkingMethodFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(ParkingSpace)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(PnCAReqAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(PnCASResAuthorizationMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(Power)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(PowerRangeStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 195:
 		x := new(PowerSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(PowerScheduleEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 200:
 		x := new(PowerScheduleEntryFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(PowerTolerance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 216:
 		x := new(PowerToleranceAcceptanceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(PowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 204:
 		x := new(PowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 303:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(PriceAlgorithm)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(PriceLevel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(PriceLevelSchedule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(PriceLevelScheduleEntryList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(PriceLevelScheduleEntry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(PriceRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(PriceRuleStack)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 163:
 		x := new(PriceRuleStackList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(PriceScheduleDescription)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(PriceScheduleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 263:
 		x := new(EMAIDList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(ProviderID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 316:
 		x := new(ReceiptFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 277:
 		x := new(RemainingContractCertificateChains)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 309:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 307:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 308:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(RenewableGenerationPercentage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 274:
 		x := new(SECP521EncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(ScheduleTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(ScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(ScheduledEVPPTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(ScheduledSEReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(ScheduledSEResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(ScheduledSMDTControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(SelectedAuthorizationService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(SelectedService)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 215:
 		x := new(SelectedScheduleTupleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(SelectedServiceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(SelectedServiceList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(Service)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(ServiceFee)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(ServiceID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(ServiceName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(ServiceParameterList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(ServiceRenegotiationSupported)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 226:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(StartTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(SubCertificates)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(SupportedProvidersList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(ServiceIDList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 276:
 		x := new(TPMEncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(TargetDistance)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 300:
 		x := new(TargetOffsetX)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 301:
 		x := new(TargetOffsetY)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 305:
 		x := new(TargetSOCFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(TaxIncludedInPrice)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(TaxRate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(TaxRule)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(TaxRuleIDFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(TaxRuleName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(TaxRuleList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(TimeAnchorFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(VASList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(VehicleFrame)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(VehicleTravel)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(X448EncryptedPrivateKey)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(BoolValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(ByteValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(FiniteString)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(IntValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(RationalNumberFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(ShortValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -290,6 +290,7 @@ func (e *Engine) acChargeLoop(now time.Time, req *ac.ACChargeLoopReq) *ac.ACChar
 		res.ResponseCode = ac.ResponseCodeFAILED
 		res.ScheduledACCLResControlMode = &ac.ScheduledACCLResControlMode{}
 	}
+	res.MeterInfo = e.acMeterInfo(now, req.MeterInfoRequested)
 	return res
 }
 
@@ -348,7 +349,8 @@ func NewSimACLimits() ACLimits {
 func (s *SimEVSE) ACLimits() ACLimits { return s.AC }
 
 // SetActivePower implements ACEVSE; the power is clamped to the limits.
-func (s *SimEVSE) SetActivePower(_ time.Time, watts float64) {
+func (s *SimEVSE) SetActivePower(now time.Time, watts float64) {
+	s.integrate(now)
 	s.acPower = min(max(watts, -s.AC.MaxDischargePower), s.AC.MaxChargePower)
 }
 

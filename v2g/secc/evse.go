@@ -73,11 +73,21 @@ type SimEVSE struct {
 	CableCheckRounds int
 	AuthorizeRounds  int
 	RejectEIM        bool
+	// Price, when set, is the tariff sent with the schedules.
+	Price *Tariff
+	// MeterID names the simulated meter.
+	MeterID string
+	// Step, when positive, is the simulated time each new operating point
+	// (one per charge loop) adds to the meter instead of the time since
+	// the previous one, like evcc.SimBattery.Step.
+	Step time.Duration
 
 	cableChecks, authorizations int
 	target                      DCTarget
 	on                          bool
 	acPower                     float64
+	chargedWh, dischargedWh     float64
+	meterAt                     time.Time
 }
 
 // NewSimEVSE returns a simulated 500 V / 100 A / 50 kW bidirectional DC
@@ -95,6 +105,8 @@ func NewSimEVSE() *SimEVSE {
 		},
 		AC:               NewSimACLimits(),
 		CableCheckRounds: 1,
+		Price:            &Tariff{Currency: "EUR", Language: "eng", EnergyPrice: 0.3},
+		MeterID:          "SIM-METER-1",
 	}
 }
 
@@ -126,14 +138,18 @@ func (s *SimEVSE) CableCheck(time.Time) IsolationStatus {
 }
 
 // SetTarget implements EVSE; the target is clamped to the limits.
-func (s *SimEVSE) SetTarget(_ time.Time, t DCTarget) {
+func (s *SimEVSE) SetTarget(now time.Time, t DCTarget) {
+	s.integrate(now)
 	t.Voltage = min(max(t.Voltage, 0), s.Limits.MaxVoltage)
 	t.Current = min(max(t.Current, -s.Limits.MaxDischargeCurrent), s.Limits.MaxChargeCurrent)
 	s.target = t
 }
 
 // SetPower implements EVSE.
-func (s *SimEVSE) SetPower(_ time.Time, on bool) error {
+func (s *SimEVSE) SetPower(now time.Time, on bool) error {
+	if s.Step <= 0 {
+		s.integrate(now)
+	}
 	s.on = on
 	if !on {
 		s.target = DCTarget{}

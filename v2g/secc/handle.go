@@ -219,7 +219,7 @@ func (e *Engine) chargeParameterDiscovery(req *dc.DCChargeParameterDiscoveryReq)
 func (e *Engine) scheduleExchange(now time.Time, req *iso20.ScheduleExchangeReq) *iso20.ScheduleExchangeRes {
 	res := &iso20.ScheduleExchangeRes{EVSEProcessing: iso20.ProcessingFinished}
 	if e.dynamic {
-		res.DynamicSEResControlMode = &iso20.DynamicSEResControlMode{}
+		res.DynamicSEResControlMode = &iso20.DynamicSEResControlMode{AbsolutePriceSchedule: e.priceSchedule(now, 1)}
 		if req.DynamicSEReqControlMode == nil {
 			res.ResponseCode = iso20.ResponseCodeFAILED
 		}
@@ -234,7 +234,7 @@ func (e *Engine) scheduleExchange(now time.Time, req *iso20.ScheduleExchangeReq)
 			PowerScheduleEntries: iso20.PowerScheduleEntryList{PowerScheduleEntry: []iso20.PowerScheduleEntry{
 				{Duration: 86400, Power: rc(charge)},
 			}},
-		}},
+		}, AbsolutePriceSchedule: e.priceSchedule(now, 1)},
 	}
 	if e.bpt {
 		tuple.DischargingSchedule = &iso20.ChargingSchedule{PowerSchedule: iso20.PowerSchedule{
@@ -357,6 +357,7 @@ func (e *Engine) chargeLoop(now time.Time, req *dc.DCChargeLoopReq) *dc.DCCharge
 		res.ScheduledDCCLResControlMode = &dc.ScheduledDCCLResControlMode{}
 	}
 	e.holdStandby(now)
+	res.MeterInfo = e.dcMeterInfo(now, req.MeterInfoRequested)
 	v, i := e.cfg.EVSE.Present(now)
 	res.EVSEPresentVoltage, res.EVSEPresentCurrent = rn(v), rn(i)
 	res.EVSECurrentLimitAchieved = i >= l.MaxChargeCurrent

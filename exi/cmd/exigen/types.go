@@ -87,6 +87,7 @@ type typeGen struct {
 	enumList []*enumInfo
 	roots    []*rootInfo
 	useBig   bool
+	static   map[*structInfo]int32 // structs with static encoders: their grammar
 }
 
 var reservedFields = map[string]bool{
@@ -175,6 +176,7 @@ func EmitTypes(set *xsd.Set, sc *exi.Schema, ix *grammar.Index, pkg, schemaPath 
 	if err := g.rootTypes(pre); err != nil {
 		return nil, err
 	}
+	g.planStatic()
 	return g.emit(pkg, schemaPath)
 }
 
@@ -747,6 +749,17 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 	p("}\n\n")
 
 	// Encoder.
+	if _, ok := g.static[s]; ok {
+		g.emitStaticEncoder(b, s)
+		g.emitStaticDecoder(b, s)
+	} else {
+		g.emitEncoder(b, s)
+		g.emitDecoder(b, s)
+	}
+}
+
+func (g *typeGen) emitEncoder(b *bytes.Buffer, s *structInfo) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("func (x *%s) encodeEXI(e *exi.Encoder) {\n", s.name)
 	if s.embed != nil {
 		p("\tx.%s.encodeEXI(e)\n", s.embed.name)
@@ -786,7 +799,7 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 			}
 			p("\tfor i := range %s {\n", v)
 			if f.kind == vkStruct {
-				p("\t\te.StartElement(%d)\n\t\t%s[i].encodeEXI(e)\n\t\te.EndElement()\n", f.index, v)
+				p("\t\te.StartElement(%d)\n\t\t%s[i].encodeEXI(e)\n\t\t%s\n", f.index, v, g.closeCall(f.st))
 			} else {
 				p("\t\t%s\n", elemWriter(f.kind, f.index, v+"[i]"))
 			}
@@ -794,7 +807,7 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 		case f.optional:
 			p("\tif %s != nil {\n", v)
 			if f.kind == vkStruct {
-				p("\t\te.StartElement(%d)\n\t\t%s.encodeEXI(e)\n\t\te.EndElement()\n", f.index, v)
+				p("\t\te.StartElement(%d)\n\t\t%s.encodeEXI(e)\n\t\t%s\n", f.index, v, g.closeCall(f.st))
 			} else if f.kind == vkBinary || f.kind == vkBig {
 				p("\t\t%s\n", elemWriter(f.kind, f.index, v))
 			} else {
@@ -803,7 +816,7 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 			p("\t}\n")
 		default:
 			if f.kind == vkStruct {
-				p("\te.StartElement(%d)\n\t%s.encodeEXI(e)\n\te.EndElement()\n", f.index, v)
+				p("\te.StartElement(%d)\n\t%s.encodeEXI(e)\n\t%s\n", f.index, v, g.closeCall(f.st))
 			} else {
 				p("\t%s\n", elemWriter(f.kind, f.index, v))
 			}
@@ -823,7 +836,10 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 	}
 	p("}\n\n")
 
-	// Decoder.
+}
+
+func (g *typeGen) emitDecoder(b *bytes.Buffer, s *structInfo) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("func (x *%s) decodeEXI(d *exi.Decoder) {\n", s.name)
 	if s.embed != nil {
 		p("\tx.%s.decodeEXI(d)\n}\n\n", s.embed.name)
@@ -888,8 +904,8 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 					p("\t\t\t\tif len(%s) >= %d {\n\t\t\t\t\td.Fail(exi.ErrTooLong)\n\t\t\t\t\treturn\n\t\t\t\t}\n", v, f.max)
 				}
 				if f.kind == vkStruct {
-					p("\t\t\t\tif n := len(%s); n < cap(%s) {\n\t\t\t\t\t%s = %s[:n+1]\n\t\t\t\t} else {\n\t\t\t\t\t%s = append(%s, %s{})\n\t\t\t\t}\n\t\t\t\t%s[len(%s)-1].decodeEXI(d)\n",
-						v, v, v, v, v, v, f.goType, v, v)
+					p("\t\t\t\tif n := len(%s); n < cap(%s) {\n\t\t\t\t\t%s = %s[:n+1]\n\t\t\t\t} else {\n\t\t\t\t\t%s = append(%s, %s{})\n\t\t\t\t}\n\t\t\t\t%s[len(%s)-1].decodeEXI(d)\n%s",
+						v, v, v, v, v, v, f.goType, v, v, g.afterDecode(f.st))
 				} else {
 					old := "nil"
 					if f.kind == vkBinary {
@@ -898,9 +914,9 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 					p("\t\t\t\t%s = append(%s, %s)\n", v, v, reader(f, true, old))
 				}
 			case f.kind == vkStruct && f.optional:
-				p("\t\t\t\t%s = old.%s\n\t\t\t\tif %s == nil {\n\t\t\t\t\t%s = new(%s)\n\t\t\t\t}\n\t\t\t\t%s.decodeEXI(d)\n", v, f.name, v, v, f.goType, v)
+				p("\t\t\t\t%s = old.%s\n\t\t\t\tif %s == nil {\n\t\t\t\t\t%s = new(%s)\n\t\t\t\t}\n\t\t\t\t%s.decodeEXI(d)\n%s", v, f.name, v, v, f.goType, v, g.afterDecode(f.st))
 			case f.kind == vkStruct:
-				p("\t\t\t\t%s = old.%s\n\t\t\t\t%s.decodeEXI(d)\n", v, f.name, v)
+				p("\t\t\t\t%s = old.%s\n\t\t\t\t%s.decodeEXI(d)\n%s", v, f.name, v, g.afterDecode(f.st))
 			case f.kind == vkBinary:
 				p("\t\t\t\t%s = %s\n", v, reader(f, true, "old."+f.name+"[:0]"))
 			case f.optional && f.kind != vkBig:
@@ -924,27 +940,27 @@ func (g *typeGen) emitStruct(b *bytes.Buffer, s *structInfo) {
 func (g *typeGen) emitRoot(b *bytes.Buffer, r *rootInfo) {
 	n, el, name := r.st.name, r.idx, r.el.Name.Local
 	if r.doc {
-		g.emitDocRoot(b, n, el, name)
+		g.emitDocRoot(b, n, el, name, g.closeCall(r.st), g.afterDecode(r.st))
 	}
 	if r.frag {
-		g.emitFragRoot(b, n, el, name)
+		g.emitFragRoot(b, n, el, name, g.closeCall(r.st), g.afterDecode(r.st))
 	}
 }
 
-func (g *typeGen) emitDocRoot(b *bytes.Buffer, n string, el int32, name string) {
+func (g *typeGen) emitDocRoot(b *bytes.Buffer, n string, el int32, name, closeCall, afterDecode string) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("// AppendEXI appends the EXI document of x as element %s, header included,\n// to dst and returns the extended buffer. At the ISO 15118 profile it does\n// not allocate when dst has enough capacity.\n", name)
-	p("func (x *%s) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {\n\tvar e exi.Encoder\n\te.Reset(schema(), dst, opt)\n\te.StartElement(%d)\n\tx.encodeEXI(&e)\n\te.EndElement()\n\treturn e.Finish()\n}\n\n", n, el)
+	p("func (x *%s) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {\n\tvar e exi.Encoder\n\te.Reset(schema(), dst, opt)\n\te.StartElement(%d)\n\tx.encodeEXI(&e)\n\t%s\n\treturn e.Finish()\n}\n\n", n, el, closeCall)
 	p("// DecodeEXI resets x and fills it from the EXI document b, whose root\n// must be element %s. Nothing in x aliases b; slices and pointers already in\n// x may be reused.\n", name)
-	p("func (x *%s) DecodeEXI(b []byte, opt exi.Options) error {\n\tvar d exi.Decoder\n\td.Reset(schema(), b, opt)\n\tif err := d.Root(%d); err != nil {\n\t\treturn err\n\t}\n\tx.decodeEXI(&d)\n\treturn d.Finish()\n}\n\n", n, el)
+	p("func (x *%s) DecodeEXI(b []byte, opt exi.Options) error {\n\tvar d exi.Decoder\n\td.Reset(schema(), b, opt)\n\tif err := d.Root(%d); err != nil {\n\t\treturn err\n\t}\n\tx.decodeEXI(&d)\n%s\treturn d.Finish()\n}\n\n", n, el, afterDecode)
 }
 
-func (g *typeGen) emitFragRoot(b *bytes.Buffer, n string, el int32, name string) {
+func (g *typeGen) emitFragRoot(b *bytes.Buffer, n string, el int32, name, closeCall, afterDecode string) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("// AppendEXIFragment appends an EXI fragment holding x as its one element\n// %s, header included, to dst.\n", name)
-	p("func (x *%s) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {\n\tvar e exi.Encoder\n\te.ResetFragment(schema(), dst, opt)\n\te.StartElement(%d)\n\tx.encodeEXI(&e)\n\te.EndElement()\n\treturn e.Finish()\n}\n\n", n, el)
+	p("func (x *%s) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {\n\tvar e exi.Encoder\n\te.ResetFragment(schema(), dst, opt)\n\te.StartElement(%d)\n\tx.encodeEXI(&e)\n\t%s\n\treturn e.Finish()\n}\n\n", n, el, closeCall)
 	p("// DecodeEXIFragment resets x and fills it from the EXI fragment b, which\n// must hold exactly one element %s.\n", name)
-	p("func (x *%s) DecodeEXIFragment(b []byte, opt exi.Options) error {\n\tvar d exi.Decoder\n\td.ResetFragment(schema(), b, opt)\n\tif err := d.Root(%d); err != nil {\n\t\treturn err\n\t}\n\tx.decodeEXI(&d)\n\treturn d.Finish()\n}\n\n", n, el)
+	p("func (x *%s) DecodeEXIFragment(b []byte, opt exi.Options) error {\n\tvar d exi.Decoder\n\td.ResetFragment(schema(), b, opt)\n\tif err := d.Root(%d); err != nil {\n\t\treturn err\n\t}\n\tx.decodeEXI(&d)\n%s\treturn d.Finish()\n}\n\n", n, el, afterDecode)
 }
 
 func (g *typeGen) emitDispatch(b *bytes.Buffer, frag bool) {
@@ -963,7 +979,7 @@ func (g *typeGen) emitDispatch(b *bytes.Buffer, frag bool) {
 		if (frag && !r.frag) || (!frag && !r.doc) {
 			continue
 		}
-		p("\tcase %d:\n\t\tx := new(%s)\n\t\tx.decodeEXI(&d)\n\t\tm = x\n", r.idx, r.st.name)
+		p("\tcase %d:\n\t\tx := new(%s)\n\t\tx.decodeEXI(&d)\n%s\t\tm = x\n", r.idx, r.st.name, g.afterDecode(r.st))
 	}
 	p("\tdefault:\n\t\treturn nil, d.Unexpected(ev)\n\t}\n\tif err := d.Finish(); err != nil {\n\t\treturn nil, err\n\t}\n\treturn m, nil\n}\n\n")
 	if !frag {

@@ -183,6 +183,8 @@ type ACChargeParameterDiscoveryReq struct {
 }
 
 func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDReqEnergyTransferMode != nil) + present(x.BPTACCPDReqEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -191,56 +193,117 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ACCPDReqEnergyTransferMode != nil {
-		e.StartElement(47)
+		e.Code(0, 2)
 		x.ACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.BPTACCPDReqEnergyTransferMode != nil {
-		e.StartElement(56)
-		x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDReqEnergyTransferMode = old.ACCPDReqEnergyTransferMode
 				if x.ACCPDReqEnergyTransferMode == nil {
 					x.ACCPDReqEnergyTransferMode = new(ACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 2
+			case 1:
 				x.BPTACCPDReqEnergyTransferMode = old.BPTACCPDReqEnergyTransferMode
 				if x.BPTACCPDReqEnergyTransferMode == nil {
 					x.BPTACCPDReqEnergyTransferMode = new(BPTACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -253,45 +316,117 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeStamp))
+	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
-				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeStamp = uint64(d.UintElement(3))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -306,66 +441,167 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -374,14 +610,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -395,59 +689,141 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(4, 3)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -456,14 +832,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -543,84 +954,337 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -631,31 +1295,56 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -664,14 +1353,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -747,44 +1465,105 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -900,84 +1679,283 @@ type ACCPDReqEnergyTransferMode struct {
 }
 
 func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(48)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(51)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(52)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(53)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(54)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(55)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -989,33 +1967,66 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(49, int64(x.Exponent))
-	e.IntElement(50, int64(x.Value))
+	e.Code(0, 2)
+	e.PutInt(10, int64(x.Exponent))
+	e.Code(0, 3)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 49:
-				x.Exponent = int8(d.ElementInt())
-			case 50:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Exponent = int8(d.IntElement(49))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Value = int16(d.IntElement(50))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1037,140 +2048,549 @@ type BPTACCPDReqEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(48)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(51)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(52)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(53)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(54)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(55)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(57)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(58)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(59)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(60)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(61)
+		e.Code(0, 2)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(62)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 57:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 58:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 59:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 60:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 62:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1184,6 +2604,8 @@ type ACChargeParameterDiscoveryRes struct {
 }
 
 func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDResEnergyTransferMode != nil) + present(x.BPTACCPDResEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1192,59 +2614,137 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(64, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.ACCPDResEnergyTransferMode != nil {
-		e.StartElement(65)
+		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.BPTACCPDResEnergyTransferMode != nil {
-		e.StartElement(78)
-		x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 64:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 65:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(64))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDResEnergyTransferMode = old.ACCPDResEnergyTransferMode
 				if x.ACCPDResEnergyTransferMode == nil {
 					x.ACCPDResEnergyTransferMode = new(ACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDResEnergyTransferMode.decodeEXI(d)
-			case 78:
+				d.Up()
+				st = 3
+			case 1:
 				x.BPTACCPDResEnergyTransferMode = old.BPTACCPDResEnergyTransferMode
 				if x.BPTACCPDResEnergyTransferMode == nil {
 					x.BPTACCPDResEnergyTransferMode = new(BPTACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1266,145 +2766,668 @@ type ACCPDResEnergyTransferMode struct {
 }
 
 func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(66)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(67)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(68)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(69)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(70)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(71)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(72)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(73)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(74)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(75)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(76)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(77)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 66:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 73:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 74:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 75:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 76:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 77:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1432,201 +3455,958 @@ type BPTACCPDResEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(66)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(67)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(68)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(69)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(70)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(71)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(72)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(73)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(74)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(75)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(76)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(77)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(79)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(80)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(81)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(82)
-	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumDischargePowerL2 != nil {
-		e.StartElement(83)
+		e.Code(0, 2)
 		x.EVSEMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSEMinimumDischargePowerL3 != nil {
-		e.StartElement(84)
-		x.EVSEMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 16:
+		e.Code(2, 2)
+	case 17:
+		e.Code(1, 2)
+	case 18:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 66:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 73:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 74:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 75:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 76:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 77:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 79:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 80:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 81:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 82:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 83:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumDischargePowerL2 = old.EVSEMinimumDischargePowerL2
 				if x.EVSEMinimumDischargePowerL2 == nil {
 					x.EVSEMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL2.decodeEXI(d)
-			case 84:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
 				if x.EVSEMinimumDischargePowerL3 == nil {
 					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
+				if x.EVSEMinimumDischargePowerL3 == nil {
+					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1644,6 +4424,8 @@ type ACChargeLoopReq struct {
 }
 
 func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLReqControlMode != nil) + present(x.BPTScheduledACCLReqControlMode != nil) + present(x.CLReqControlMode != nil) + present(x.DynamicACCLReqControlMode != nil) + present(x.ScheduledACCLReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1652,103 +4434,255 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(86)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(97, x.MeterInfoRequested)
+	switch st {
+	case 1:
+		e.Code(2, 3)
+		e.PutBool(15, x.MeterInfoRequested)
+		st = 3
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 2)
+		e.PutBool(15, x.MeterInfoRequested)
+		st = 3
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.BPTDynamicACCLReqControlMode != nil {
-		e.StartElement(98)
+		e.Code(0, 3)
 		x.BPTDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTScheduledACCLReqControlMode != nil {
-		e.StartElement(123)
-		x.BPTScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.BPTScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLReqControlMode != nil {
-		e.StartElement(145)
-		x.CLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.CLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLReqControlMode != nil {
-		e.StartElement(146)
-		x.DynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.DynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLReqControlMode != nil {
-		e.StartElement(147)
-		x.ScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(4, 3)
+			x.ScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(20, 5)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 86:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 97:
-				x.MeterInfoRequested = d.ElementBool()
-			case 98:
+				d.Up()
+				st = 2
+			case 1:
+				x.MeterInfoRequested = d.BoolElement(97)
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfoRequested = d.BoolElement(97)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicACCLReqControlMode = old.BPTDynamicACCLReqControlMode
 				if x.BPTDynamicACCLReqControlMode == nil {
 					x.BPTDynamicACCLReqControlMode = new(BPTDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLReqControlMode.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTScheduledACCLReqControlMode = old.BPTScheduledACCLReqControlMode
 				if x.BPTScheduledACCLReqControlMode == nil {
 					x.BPTScheduledACCLReqControlMode = new(BPTScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLReqControlMode.decodeEXI(d)
-			case 145:
+				d.Up()
+				st = 4
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 146:
+				d.Up()
+				st = 4
+			case 3:
 				x.DynamicACCLReqControlMode = old.DynamicACCLReqControlMode
 				if x.DynamicACCLReqControlMode == nil {
 					x.DynamicACCLReqControlMode = new(DynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLReqControlMode.decodeEXI(d)
-			case 147:
+				d.Up()
+				st = 4
+			case 4:
 				x.ScheduledACCLReqControlMode = old.ScheduledACCLReqControlMode
 				if x.ScheduledACCLReqControlMode == nil {
 					x.ScheduledACCLReqControlMode = new(ScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1768,120 +4702,960 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(87, uint64(*x.PresentSOC))
+		e.Code(0, 5)
+		e.PutUint(13, uint64(*x.PresentSOC))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(88, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 5)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 5)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(89, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 5)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 5)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 5)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(90, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(91, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(8, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 1:
+			e.Code(6, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(14, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(92, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(10, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 1:
+			e.Code(8, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 2:
+			e.Code(6, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 4)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 4)
+			e.PutUint(14, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(93, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(12, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 1:
+			e.Code(10, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 2:
+			e.Code(8, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 5)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 4)
+			e.PutUint(14, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(94, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(14, 5)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 1:
+			e.Code(12, 5)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 2:
+			e.Code(10, 5)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 5)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 4)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 4)
+			e.PutBool(15, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(95)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(96, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(18, 5)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 1:
+			e.Code(16, 5)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 2:
+			e.Code(14, 5)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 3:
+			e.Code(12, 5)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 4:
+			e.Code(10, 4)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 5:
+			e.Code(8, 4)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 6:
+			e.Code(6, 4)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 7:
+			e.Code(4, 4)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 8:
+			e.Code(2, 3)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 9:
+			e.Code(0, 3)
+			e.PutBool(15, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 87:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				*x.PresentSOC = uint8(d.ElementUint())
-			case 88:
+				*x.PresentSOC = uint8(d.UintElement(87))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 89:
+				*x.MinimumSOC = uint8(d.UintElement(88))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 90:
+				*x.TargetSOC = uint8(d.UintElement(89))
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				*x.MaximumSOC = uint8(d.ElementUint())
-			case 91:
+				*x.MaximumSOC = uint8(d.UintElement(90))
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 92:
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 93:
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 94:
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				*x.ChargingComplete = d.ElementBool()
-			case 95:
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 96:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(88))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(89))
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(90))
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(89))
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(90))
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(90))
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(91))
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(92))
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(93))
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(94)
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(96)
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1915,245 +5689,1084 @@ type BPTDynamicACCLReqControlMode struct {
 }
 
 func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(100)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(101)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(102)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(103)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(104)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(105)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(106)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(107)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(108)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(109)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(110)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(111)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(112)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(114)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(115)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(116)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(117)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(118)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(119)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(120)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(121)
-		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(122)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 100:
+				*x.DepartureTime = uint32(d.UintElement(99))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 102:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 104:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 116:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2184,254 +6797,2274 @@ type BPTScheduledACCLReqControlMode struct {
 }
 
 func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(124)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(125)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(126)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(127)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(128)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(129)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(130)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(131)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(132)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(133)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(134)
+		e.Code(0, 4)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(135)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(136)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(137)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(138)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(139)
-		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(5, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 11:
+			e.Code(4, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 12:
+			e.Code(3, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 13:
+			e.Code(2, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(140)
-		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 11:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 12:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 13:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(141)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(7, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 11:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 12:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 13:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(142)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(8, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 11:
+			e.Code(7, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 12:
+			e.Code(6, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 13:
+			e.Code(5, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(143)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 11:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 12:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 13:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(144)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(10, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 11:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 12:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 13:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 14:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 15:
+			e.Code(5, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(11, 4)
+	case 11:
+		e.Code(10, 4)
+	case 12:
+		e.Code(9, 4)
+	case 13:
+		e.Code(8, 4)
+	case 14:
+		e.Code(7, 4)
+	case 15:
+		e.Code(6, 3)
+	case 16:
+		e.Code(5, 3)
+	case 17:
+		e.Code(4, 3)
+	case 18:
+		e.Code(3, 3)
+	case 19:
+		e.Code(2, 2)
+	case 20:
+		e.Code(1, 2)
+	case 21:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 139:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 140:
+				d.Up()
+				st = 16
+			case 6:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 141:
+				d.Up()
+				st = 17
+			case 7:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 142:
+				d.Up()
+				st = 18
+			case 8:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 19
+			case 9:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 144:
+				d.Up()
+				st = 20
+			case 10:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 11:
+				return
+			case 12:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 6:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 7:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 8:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 9:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 5:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 6:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 7:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 8:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 4:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 6:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2441,21 +9074,30 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2481,167 +9123,665 @@ type DynamicACCLReqControlMode struct {
 }
 
 func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(99, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(100)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(101)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(102)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(103)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(104)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(105)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(106)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(107)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(108)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(109)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(110)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(111)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(112)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(114)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 14:
+		e.Code(2, 2)
+	case 15:
+		e.Code(1, 2)
+	case 16:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 99:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 100:
+				*x.DepartureTime = uint32(d.UintElement(99))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 101:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 102:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 104:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2666,188 +9806,1365 @@ type ScheduledACCLReqControlMode struct {
 }
 
 func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(124)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(125)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(126)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(127)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(128)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(129)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(130)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(131)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(132)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(133)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(134)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(135)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(136)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(137)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(138)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(5, 3)
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 124:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2868,6 +11185,8 @@ type ACChargeLoopRes struct {
 }
 
 func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLResControlMode != nil) + present(x.BPTScheduledACCLResControlMode != nil) + present(x.CLResControlMode != nil) + present(x.DynamicACCLResControlMode != nil) + present(x.ScheduledACCLResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2876,136 +11195,750 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(64, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(12, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
-		e.StartElement(149)
+		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(152)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(161)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetFrequency != nil {
-		e.StartElement(172)
-		x.EVSETargetFrequency.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTDynamicACCLResControlMode != nil {
-		e.StartElement(173)
-		x.BPTDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTScheduledACCLResControlMode != nil {
-		e.StartElement(187)
-		x.BPTScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(5, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(4, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(3, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(2, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(1, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLResControlMode != nil {
-		e.StartElement(197)
-		x.CLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(5, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(4, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(3, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(2, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLResControlMode != nil {
-		e.StartElement(198)
-		x.DynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(7, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(6, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(5, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(4, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(3, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLResControlMode != nil {
-		e.StartElement(199)
-		x.ScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(7, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(6, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(5, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(4, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(36, 6)
+	case 3:
+		e.Code(32, 6)
+	case 4:
+		e.Code(28, 5)
+	case 5:
+		e.Code(24, 5)
+	case 6:
+		e.Code(20, 5)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 64:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 149:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(64))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 172:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSETargetFrequency = old.EVSETargetFrequency
 				if x.EVSETargetFrequency == nil {
 					x.EVSETargetFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetFrequency.decodeEXI(d)
-			case 173:
+				d.Up()
+				st = 6
+			case 4:
 				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
 				if x.BPTDynamicACCLResControlMode == nil {
 					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLResControlMode.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 7
+			case 5:
 				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
 				if x.BPTScheduledACCLResControlMode == nil {
 					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLResControlMode.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 7
+			case 6:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 7
+			case 7:
 				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
 				if x.DynamicACCLResControlMode == nil {
 					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLResControlMode.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 7
+			case 8:
 				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
 				if x.ScheduledACCLResControlMode == nil {
 					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3017,33 +11950,66 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(150, uint64(x.NotificationMaxDelay))
-	e.EnumElement(151, int(x.EVSENotification))
+	e.Code(0, 2)
+	e.PutUint(16, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(17, int(x.EVSENotification))
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 151:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(150))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EvseNotification(d.EnumElement(151))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3061,84 +12027,478 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(153, x.MeterID)
-	e.UintElement(154, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(18, exi.QName{URI: 6, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(155, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 4)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(156, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(157, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(158, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(19, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(159, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 3)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(160, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 153:
-				x.MeterID = d.ElementString()
-			case 154:
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 155:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterID = d.StringElement(153)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(154))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 156:
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(155))
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 157:
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(156))
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 158:
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 159:
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(157))
+				st = 5
+			case 3:
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				*x.MeterStatus = int16(d.ElementInt())
-			case 160:
+				*x.MeterStatus = int16(d.IntElement(159))
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(160))
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(156))
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(157))
+				st = 5
+			case 2:
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(159))
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(160))
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(157))
+				st = 5
+			case 1:
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(159))
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(160))
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterSignature = d.BinaryElement(158, old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(159))
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(160))
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(159))
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(160))
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(160))
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3154,78 +12514,213 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(162, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
-		e.StartElement(163)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(166)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(167)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(168)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(169)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 163:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(162))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 166:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 167:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -3238,14 +12733,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3257,40 +13016,77 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(164)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(165)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 164:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 165:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3302,37 +13098,72 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(170, uint64(x.TaxRuleID))
-	e.StartElement(171)
+	e.Code(0, 2)
+	e.PutUint(20, uint64(x.TaxRuleID))
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 170:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 171:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TaxRuleID = uint32(d.UintElement(170))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3355,158 +13186,1037 @@ type BPTDynamicACCLResControlMode struct {
 }
 
 func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(174, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(175, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(176, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(177, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(178)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(179)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(180)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(181)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(182)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(183)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(184)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(185)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(186)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 175:
+				*x.DepartureTime = uint32(d.UintElement(174))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 176:
+				*x.MinimumSOC = uint8(d.UintElement(175))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 177:
+				*x.TargetSOC = uint8(d.UintElement(176))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 178:
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(175))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(176))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(176))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 186:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3525,127 +14235,924 @@ type BPTScheduledACCLResControlMode struct {
 }
 
 func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(188)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(189)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(190)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(191)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(192)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(193)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(194)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(195)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(196)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 188:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3655,21 +15162,30 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3692,158 +15208,1037 @@ type DynamicACCLResControlMode struct {
 }
 
 func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(174, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(14, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(175, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(176, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(177, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(16, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(178)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(179)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(180)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(181)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(182)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(183)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(184)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(185)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(186)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 174:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 175:
+				*x.DepartureTime = uint32(d.UintElement(174))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 176:
+				*x.MinimumSOC = uint8(d.UintElement(175))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 177:
+				*x.TargetSOC = uint8(d.UintElement(176))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 178:
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(175))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(176))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(176))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(177))
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 186:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3862,127 +16257,924 @@ type ScheduledACCLResControlMode struct {
 }
 
 func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(188)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(189)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(190)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(191)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(192)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(193)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(194)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(195)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(196)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 188:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4015,61 +17207,333 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.P = d.BinaryElement(20, old.P[:0])
+				st = 1
+			case 1:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 2:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Q = d.BinaryElement(23, old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 1:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.J = d.BinaryElement(24, old.J[:0])
+				st = 5
+			case 1:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4081,34 +17545,79 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4121,65 +17630,186 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4207,33 +17837,72 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.X509IssuerName = d.StringElement(33)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.X509SerialNumber = d.BigIntElement(34)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4277,47 +17946,71 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -4326,14 +18019,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4345,47 +18101,77 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(202)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(202)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(202)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(202)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 202:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -4394,14 +18180,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(202)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(202)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(202)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4456,28 +18296,63 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4488,27 +18363,62 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4519,27 +18429,62 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4550,25 +18495,49 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4579,25 +18548,49 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4608,25 +18601,49 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4650,25 +18667,49 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4679,25 +18720,49 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4708,25 +18773,49 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4750,25 +18839,49 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5234,25 +19347,49 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 6, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5432,28 +19569,63 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5464,25 +19636,49 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(10, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5493,28 +19689,63 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5525,25 +19756,49 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5554,25 +19809,49 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5583,28 +19862,63 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5628,25 +19942,49 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5657,27 +19995,62 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(18, exi.QName{URI: 6, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5688,25 +20061,49 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 6, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5717,28 +20114,63 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 6, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5749,25 +20181,49 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5778,25 +20234,49 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5807,25 +20287,49 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5836,28 +20340,63 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5868,25 +20407,49 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(16, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5923,28 +20486,63 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5955,28 +20553,63 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5987,28 +20620,63 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6019,28 +20687,63 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6051,25 +20754,49 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6080,28 +20807,63 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6112,25 +20874,49 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6141,25 +20927,49 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6170,25 +20980,49 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(14, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6199,25 +21033,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6228,28 +21086,63 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6260,28 +21153,63 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6292,28 +21220,63 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 6, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6324,25 +21287,49 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6353,25 +21340,49 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(20, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 6, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6382,25 +21393,49 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6411,25 +21446,49 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6440,25 +21499,49 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6469,28 +21552,63 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6501,28 +21619,63 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6533,27 +21686,62 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6577,28 +21765,63 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6609,25 +21832,49 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6638,27 +21885,62 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6669,27 +21951,62 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6700,28 +22017,63 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6734,7 +22086,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6748,6 +22100,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6758,7 +22111,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6771,6 +22124,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6782,7 +22136,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6796,6 +22150,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6806,7 +22161,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6819,6 +22174,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6830,7 +22186,7 @@ func (x *ACChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6844,6 +22200,7 @@ func (x *ACChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6854,7 +22211,7 @@ func (x *ACChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6867,6 +22224,7 @@ func (x *ACChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6878,7 +22236,7 @@ func (x *ACChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6892,6 +22250,7 @@ func (x *ACChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6902,7 +22261,7 @@ func (x *ACChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6915,6 +22274,7 @@ func (x *ACChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6926,7 +22286,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6940,6 +22300,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6950,7 +22311,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6963,6 +22324,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6974,7 +22336,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6988,6 +22350,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6998,7 +22361,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7011,6 +22374,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7022,7 +22386,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7036,6 +22400,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7046,7 +22411,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7059,6 +22424,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7070,7 +22436,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7084,6 +22450,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7094,7 +22461,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7107,6 +22474,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7118,7 +22486,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7132,6 +22500,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7142,7 +22511,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7155,6 +22524,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7166,7 +22536,7 @@ func (x *ScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7180,6 +22550,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7190,7 +22561,7 @@ func (x *ScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(199)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7203,6 +22574,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7214,7 +22586,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7228,6 +22600,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7238,7 +22611,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7251,6 +22624,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7262,7 +22636,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7276,6 +22650,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7286,7 +22661,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(187)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7299,6 +22674,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7310,7 +22686,7 @@ func (x *DynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7324,6 +22700,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7334,7 +22711,7 @@ func (x *DynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7347,6 +22724,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7358,7 +22736,7 @@ func (x *DynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7372,6 +22750,7 @@ func (x *DynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7382,7 +22761,7 @@ func (x *DynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(198)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7395,6 +22774,7 @@ func (x *DynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7406,7 +22786,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7420,6 +22800,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7430,7 +22811,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7443,6 +22824,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7454,7 +22836,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7468,6 +22850,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7478,7 +22861,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7491,6 +22874,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7502,7 +22886,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7516,6 +22900,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7526,7 +22911,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7539,6 +22924,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7550,7 +22936,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7564,6 +22950,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7574,7 +22961,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(197)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7587,6 +22974,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7598,7 +22986,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7612,6 +23000,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7622,7 +23011,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7635,6 +23024,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7646,7 +23036,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7660,6 +23050,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7670,7 +23061,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7683,6 +23074,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7694,7 +23086,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7708,6 +23100,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7718,7 +23111,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7731,6 +23124,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7838,7 +23232,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7852,6 +23246,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7862,7 +23257,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7875,6 +23270,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7886,7 +23282,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7900,6 +23296,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7910,7 +23307,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7923,6 +23320,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8030,7 +23428,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8044,6 +23442,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8054,7 +23453,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8067,6 +23466,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8126,7 +23526,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8140,6 +23540,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8150,7 +23551,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8163,6 +23564,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8174,7 +23576,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8188,6 +23590,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8198,7 +23601,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8211,6 +23614,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8270,7 +23674,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8284,6 +23688,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8294,7 +23699,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8307,6 +23712,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8510,7 +23916,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8524,6 +23930,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8534,7 +23941,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(200)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8547,6 +23954,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8558,7 +23966,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8572,6 +23980,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8582,7 +23991,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(201)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8595,6 +24004,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8654,7 +24064,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8668,6 +24078,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8678,7 +24089,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8691,6 +24102,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8702,7 +24114,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8716,6 +24128,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8726,7 +24139,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8739,6 +24152,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8749,7 +24163,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(177)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8762,6 +24176,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8772,7 +24187,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(167)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8785,6 +24200,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8795,7 +24211,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8808,6 +24224,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8818,7 +24235,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8831,6 +24248,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8841,7 +24259,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8854,6 +24272,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8864,7 +24283,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8877,6 +24296,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8887,7 +24307,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8900,6 +24320,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8910,7 +24331,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8923,6 +24344,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8933,7 +24355,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8946,6 +24368,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8956,7 +24379,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8969,6 +24392,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8979,7 +24403,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8992,6 +24416,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9002,7 +24427,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9015,6 +24440,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9025,7 +24451,7 @@ func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9038,6 +24464,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9048,7 +24475,7 @@ func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9061,6 +24488,7 @@ func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9071,7 +24499,7 @@ func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9084,6 +24512,7 @@ func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9094,7 +24523,7 @@ func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9107,6 +24536,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9117,7 +24547,7 @@ func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9130,6 +24560,7 @@ func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9140,7 +24571,7 @@ func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9153,6 +24584,7 @@ func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9163,7 +24595,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9176,6 +24608,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9186,7 +24619,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9199,6 +24632,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9209,7 +24643,7 @@ func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9222,6 +24656,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9232,7 +24667,7 @@ func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9245,6 +24680,7 @@ func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9255,7 +24691,7 @@ func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9268,6 +24704,7 @@ func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9278,7 +24715,7 @@ func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9291,6 +24728,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9301,7 +24739,7 @@ func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9314,6 +24752,7 @@ func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9324,7 +24763,7 @@ func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9337,6 +24776,7 @@ func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9347,7 +24787,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9360,6 +24800,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9370,7 +24811,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9383,6 +24824,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9393,7 +24835,7 @@ func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9406,6 +24848,7 @@ func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9416,7 +24859,7 @@ func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9429,6 +24872,7 @@ func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9439,7 +24883,7 @@ func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9452,6 +24896,7 @@ func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9462,7 +24907,7 @@ func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9475,6 +24920,7 @@ func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9485,7 +24931,7 @@ func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9498,6 +24944,7 @@ func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9508,7 +24955,7 @@ func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9521,6 +24968,7 @@ func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9531,7 +24979,7 @@ func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9544,6 +24992,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9554,7 +25003,7 @@ func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9567,6 +25016,7 @@ func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9577,7 +25027,7 @@ func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9590,6 +25040,7 @@ func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9600,7 +25051,7 @@ func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9613,6 +25064,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9623,7 +25075,7 @@ func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9636,6 +25088,7 @@ func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9646,7 +25099,7 @@ func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9659,6 +25112,7 @@ func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9669,7 +25123,7 @@ func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9682,6 +25136,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9692,7 +25147,7 @@ func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9705,6 +25160,7 @@ func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9715,7 +25171,7 @@ func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9728,6 +25184,7 @@ func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9738,7 +25195,7 @@ func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9751,6 +25208,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9761,7 +25219,7 @@ func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9774,6 +25232,7 @@ func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9784,7 +25243,7 @@ func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9797,6 +25256,7 @@ func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9807,7 +25267,7 @@ func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9820,6 +25280,7 @@ func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9830,7 +25291,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9843,6 +25304,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9853,7 +25315,7 @@ func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9866,6 +25328,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9876,7 +25339,7 @@ func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9889,6 +25352,7 @@ func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9899,7 +25363,7 @@ func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9912,6 +25376,7 @@ func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9922,7 +25387,7 @@ func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9935,6 +25400,7 @@ func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9945,7 +25411,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9958,6 +25424,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9968,7 +25435,7 @@ func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9981,6 +25448,7 @@ func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9991,7 +25459,7 @@ func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(189)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10004,6 +25472,7 @@ func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10014,7 +25483,7 @@ func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10027,6 +25496,7 @@ func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10037,7 +25507,7 @@ func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10050,6 +25520,7 @@ func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10060,7 +25531,7 @@ func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10073,6 +25544,7 @@ func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10083,7 +25555,7 @@ func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(192)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10096,6 +25568,7 @@ func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10106,7 +25579,7 @@ func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10119,6 +25592,7 @@ func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10129,7 +25603,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10142,6 +25616,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10152,7 +25627,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10165,6 +25640,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10175,7 +25651,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10188,6 +25664,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10198,7 +25675,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10211,6 +25688,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10221,7 +25699,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10234,6 +25712,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10244,7 +25723,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10257,6 +25736,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10267,7 +25747,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10280,6 +25760,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10290,7 +25771,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10303,6 +25784,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10313,7 +25795,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10326,6 +25808,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10336,7 +25819,7 @@ func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10349,6 +25832,7 @@ func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10359,7 +25843,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10372,6 +25856,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10382,7 +25867,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10395,6 +25880,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10405,7 +25891,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10418,6 +25904,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10428,7 +25915,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10441,6 +25928,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10451,7 +25939,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10464,6 +25952,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10474,7 +25963,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10487,6 +25976,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10497,7 +25987,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10510,6 +26000,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10520,7 +26011,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10533,6 +26024,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10543,7 +26035,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10556,6 +26048,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10566,7 +26059,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(150)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10579,6 +26072,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10589,7 +26083,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(166)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10602,6 +26096,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10612,7 +26107,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(168)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10625,6 +26120,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10635,7 +26131,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10648,6 +26144,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10658,7 +26155,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10671,6 +26168,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10681,7 +26179,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10694,6 +26192,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10704,7 +26203,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10717,6 +26216,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10727,7 +26227,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10740,6 +26240,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10750,7 +26251,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10763,6 +26264,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10773,7 +26275,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10786,6 +26288,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10796,7 +26299,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10809,6 +26312,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10819,7 +26323,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10832,6 +26336,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10842,7 +26347,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10855,6 +26360,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10865,7 +26371,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10878,6 +26384,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10888,7 +26395,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(203)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10901,6 +26408,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10911,7 +26419,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10924,6 +26432,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10934,7 +26443,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10947,6 +26456,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10957,7 +26467,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10970,6 +26480,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10980,7 +26491,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10993,6 +26504,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11003,7 +26515,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11016,6 +26528,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11026,7 +26539,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11039,6 +26552,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11049,7 +26563,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(162)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11062,6 +26576,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11072,7 +26587,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11085,6 +26600,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11095,7 +26611,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11108,6 +26624,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11118,7 +26635,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11131,6 +26648,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11141,7 +26659,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11154,6 +26672,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11164,7 +26683,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11177,6 +26696,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11187,7 +26707,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11200,6 +26720,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11210,7 +26731,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11223,6 +26744,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11233,7 +26755,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11246,6 +26768,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11256,7 +26779,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11269,6 +26792,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11279,7 +26803,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11292,6 +26816,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11302,7 +26827,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11315,6 +26840,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11332,86 +26858,107 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -11424,10 +26971,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -11440,6 +26989,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -11448,10 +26998,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -11460,6 +27012,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -11480,10 +27033,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 200:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 201:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(SignatureProperty)
@@ -11492,10 +27047,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -11527,86 +27084,107 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 199:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 187:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 198:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 197:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -11619,10 +27197,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -11635,6 +27215,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -11643,10 +27224,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -11655,6 +27238,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -11675,10 +27259,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 200:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 201:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 202:
 		x := new(SignatureProperty)
@@ -11687,458 +27273,572 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 177:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 167:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EVMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(EVMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EVMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(EVPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(EVPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EVPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(EVPresentReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(EVPresentReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(EVPresentReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSEMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVSEMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(EVSEMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVSEMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSEMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVSEMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(EVSEMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(EVSEMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(EVSENominalFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVSEPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(EVSEPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(EVSEPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(EVSETargetActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 189:
 		x := new(EVSETargetActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 190:
 		x := new(EVSETargetActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(EVSETargetFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(EVSETargetReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(EVSETargetReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(EVSETargetReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 163:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(MaximumPowerAsymmetry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 150:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 166:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 168:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 203:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 162:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

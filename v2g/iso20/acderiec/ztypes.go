@@ -356,165 +356,714 @@ type DERACCPDReqEnergyTransferMode struct {
 }
 
 func (x *DERACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(9, int(x.EVProcessing))
-	e.StartElement(10)
+	switch st {
+	case 4:
+		e.Code(4, 3)
+		e.PutEnum(2, int(x.EVProcessing))
+		st = 7
+		e.Code(0, 1)
+	case 5:
+		e.Code(2, 3)
+		e.PutEnum(2, int(x.EVProcessing))
+		st = 7
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 2)
+		e.PutEnum(2, int(x.EVProcessing))
+		st = 7
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	st = 8
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(11)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(12)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(14)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(15)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSessionTotalDischargeEnergyAvailable != nil {
-		e.StartElement(16)
-		x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(2, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVReactivePowerLimits != nil {
-		e.StartElement(17)
-		x.EVReactivePowerLimits.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(3, 3)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVReactivePowerLimits.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DERACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 9:
-				x.EVProcessing = Processing(d.ElementEnum())
-			case 10:
+				d.Up()
+				st = 6
+			case 2:
+				x.EVProcessing = Processing(d.EnumElement(9))
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVProcessing = Processing(d.EnumElement(9))
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVProcessing = Processing(d.EnumElement(9))
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 11:
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 12:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 14:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
 				if x.EVSessionTotalDischargeEnergyAvailable == nil {
 					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
-			case 17:
+				d.Up()
+				st = 14
+			case 3:
 				x.EVReactivePowerLimits = old.EVReactivePowerLimits
 				if x.EVReactivePowerLimits == nil {
 					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if x.EVReactivePowerLimits == nil {
+					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if x.EVReactivePowerLimits == nil {
+					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReactivePowerLimits = old.EVReactivePowerLimits
+				if x.EVReactivePowerLimits == nil {
+					x.EVReactivePowerLimits = new(EVReactivePowerLimits)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVReactivePowerLimits.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -526,33 +1075,66 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(2, int64(x.Exponent))
-	e.IntElement(3, int64(x.Value))
+	e.Code(0, 2)
+	e.PutInt(0, int64(x.Exponent))
+	e.Code(0, 3)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.Exponent = int8(d.ElementInt())
-			case 3:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Exponent = int8(d.IntElement(2))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Value = int16(d.IntElement(3))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -574,150 +1156,811 @@ type EVReactivePowerLimits struct {
 }
 
 func (x *EVReactivePowerLimits) encodeEXI(e *exi.Encoder) {
-	e.StartElement(18)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargeReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargeReactivePowerL2 != nil {
-		e.StartElement(19)
+		e.Code(0, 3)
 		x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargeReactivePowerL3 != nil {
-		e.StartElement(20)
-		x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargeReactivePower != nil {
-		e.StartElement(21)
-		x.EVMinimumChargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.EVMinimumChargeReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVMinimumChargeReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMinimumChargeReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargeReactivePowerL2 != nil {
-		e.StartElement(22)
-		x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.EVMinimumChargeReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargeReactivePowerL3 != nil {
-		e.StartElement(23)
-		x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargeReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(24)
-	x.EVMaximumDischargeReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(5, 3)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 2:
+		e.Code(4, 3)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 3:
+		e.Code(3, 3)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargeReactivePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargeReactivePowerL2 != nil {
-		e.StartElement(25)
+		e.Code(0, 3)
 		x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargeReactivePowerL3 != nil {
-		e.StartElement(26)
-		x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargeReactivePower != nil {
-		e.StartElement(27)
-		x.EVMinimumDischargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVMinimumDischargeReactivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVMinimumDischargeReactivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVMinimumDischargeReactivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargeReactivePowerL2 != nil {
-		e.StartElement(28)
-		x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVMinimumDischargeReactivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargeReactivePowerL3 != nil {
-		e.StartElement(29)
-		x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargeReactivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVReactivePowerLimits) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVReactivePowerLimits{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 18:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePower.decodeEXI(d)
-			case 19:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
 				if x.EVMaximumChargeReactivePowerL2 == nil {
 					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
-			case 20:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
 				if x.EVMaximumChargeReactivePowerL3 == nil {
 					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
-			case 21:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargeReactivePower = old.EVMinimumChargeReactivePower
 				if x.EVMinimumChargeReactivePower == nil {
 					x.EVMinimumChargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeReactivePower.decodeEXI(d)
-			case 22:
+				d.Up()
+				st = 4
+			case 3:
 				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
 				if x.EVMinimumChargeReactivePowerL2 == nil {
 					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
-			case 23:
+				d.Up()
+				st = 5
+			case 4:
 				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
 				if x.EVMinimumChargeReactivePowerL3 == nil {
 					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
-			case 24:
+				d.Up()
+				st = 6
+			case 5:
 				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePower.decodeEXI(d)
-			case 25:
+				d.Up()
+				st = 7
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargeReactivePower = old.EVMinimumChargeReactivePower
+				if x.EVMinimumChargeReactivePower == nil {
+					x.EVMinimumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
+				if x.EVMinimumChargeReactivePowerL2 == nil {
+					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargeReactivePower = old.EVMinimumChargeReactivePower
+				if x.EVMinimumChargeReactivePower == nil {
+					x.EVMinimumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
+				if x.EVMinimumChargeReactivePowerL2 == nil {
+					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargeReactivePowerL2 = old.EVMinimumChargeReactivePowerL2
+				if x.EVMinimumChargeReactivePowerL2 == nil {
+					x.EVMinimumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargeReactivePowerL3 = old.EVMinimumChargeReactivePowerL3
+				if x.EVMinimumChargeReactivePowerL3 == nil {
+					x.EVMinimumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
 				if x.EVMaximumDischargeReactivePowerL2 == nil {
 					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
-			case 26:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
 				if x.EVMaximumDischargeReactivePowerL3 == nil {
 					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
-			case 27:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargeReactivePower = old.EVMinimumDischargeReactivePower
 				if x.EVMinimumDischargeReactivePower == nil {
 					x.EVMinimumDischargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargeReactivePower.decodeEXI(d)
-			case 28:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
 				if x.EVMinimumDischargeReactivePowerL2 == nil {
 					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
-			case 29:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
 				if x.EVMinimumDischargeReactivePowerL3 == nil {
 					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargeReactivePower = old.EVMinimumDischargeReactivePower
+				if x.EVMinimumDischargeReactivePower == nil {
+					x.EVMinimumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
+				if x.EVMinimumDischargeReactivePowerL2 == nil {
+					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeReactivePower = old.EVMinimumDischargeReactivePower
+				if x.EVMinimumDischargeReactivePower == nil {
+					x.EVMinimumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
+				if x.EVMinimumDischargeReactivePowerL2 == nil {
+					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeReactivePowerL2 = old.EVMinimumDischargeReactivePowerL2
+				if x.EVMinimumDischargeReactivePowerL2 == nil {
+					x.EVMinimumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeReactivePowerL3 = old.EVMinimumDischargeReactivePowerL3
+				if x.EVMinimumDischargeReactivePowerL3 == nil {
+					x.EVMinimumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -751,241 +1994,1162 @@ type DERACCPDResEnergyTransferMode struct {
 }
 
 func (x *DERACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(33)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(34)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(35)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(36)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(39)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(40)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(41)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(42)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(43)
-	x.EVSENominalChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSENominalChargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSENominalChargePowerL2 != nil {
-		e.StartElement(44)
+		e.Code(0, 2)
 		x.EVSENominalChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSENominalChargePowerL3 != nil {
-		e.StartElement(45)
-		x.EVSENominalChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSENominalChargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(46)
-	x.EVSENominalDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSENominalDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSENominalDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSENominalDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSENominalDischargePowerL2 != nil {
-		e.StartElement(47)
+		e.Code(0, 2)
 		x.EVSENominalDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSENominalDischargePowerL3 != nil {
-		e.StartElement(48)
-		x.EVSENominalDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSENominalDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(49)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 16:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 19
+	case 17:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 19
+	case 18:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 19
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(50)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 20
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(51)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(52, int(x.EVOperatingMode))
-	e.EnumElement(53, int(x.GridConnectionMode))
-	e.StartElement(54)
+	switch st {
+	case 19:
+		e.Code(4, 3)
+		e.PutEnum(3, int(x.EVOperatingMode))
+		st = 22
+		e.Code(0, 1)
+	case 20:
+		e.Code(2, 3)
+		e.PutEnum(3, int(x.EVOperatingMode))
+		st = 22
+		e.Code(0, 1)
+	case 21:
+		e.Code(0, 2)
+		e.PutEnum(3, int(x.EVOperatingMode))
+		st = 22
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutEnum(4, int(x.GridConnectionMode))
+	st = 23
+	e.Code(0, 2)
 	x.DERControl.encodeEXI(e)
-	e.EndElement()
+	st = 24
+	e.Code(0, 1)
 }
 
 func (x *DERACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 43:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePower.decodeEXI(d)
-			case 44:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalChargePower = old.EVSENominalChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSENominalChargePowerL2 = old.EVSENominalChargePowerL2
 				if x.EVSENominalChargePowerL2 == nil {
 					x.EVSENominalChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePowerL2.decodeEXI(d)
-			case 45:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
 				if x.EVSENominalChargePowerL3 == nil {
 					x.EVSENominalChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalChargePowerL3.decodeEXI(d)
-			case 46:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePower.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalChargePowerL3 = old.EVSENominalChargePowerL3
+				if x.EVSENominalChargePowerL3 == nil {
+					x.EVSENominalChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePower = old.EVSENominalDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSENominalDischargePowerL2 = old.EVSENominalDischargePowerL2
 				if x.EVSENominalDischargePowerL2 == nil {
 					x.EVSENominalDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePowerL2.decodeEXI(d)
-			case 48:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
 				if x.EVSENominalDischargePowerL3 == nil {
 					x.EVSENominalDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalDischargePowerL3.decodeEXI(d)
-			case 49:
+				d.Up()
+				st = 18
+			case 2:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 50:
+				d.Up()
+				st = 19
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalDischargePowerL3 = old.EVSENominalDischargePowerL3
+				if x.EVSENominalDischargePowerL3 == nil {
+					x.EVSENominalDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 20
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 52:
-				x.EVOperatingMode = EvOperatingMode(d.ElementEnum())
-			case 53:
-				x.GridConnectionMode = GridConnectionMode(d.ElementEnum())
-			case 54:
-				x.DERControl = old.DERControl
-				x.DERControl.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				x.EVOperatingMode = EvOperatingMode(d.EnumElement(52))
+				st = 22
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVOperatingMode = EvOperatingMode(d.EnumElement(52))
+				st = 22
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVOperatingMode = EvOperatingMode(d.EnumElement(52))
+				st = 22
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridConnectionMode = GridConnectionMode(d.EnumElement(53))
+				st = 23
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DERControl = old.DERControl
+				if !d.Down() {
+					return
+				}
+				x.DERControl.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1001,94 +3165,492 @@ type DERControl struct {
 }
 
 func (x *DERControl) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OvervoltageFaultRideThrough != nil {
-		e.StartElement(55)
+		e.Code(0, 3)
 		x.OvervoltageFaultRideThrough.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.UndervoltageFaultRideThrough != nil {
-		e.StartElement(65)
-		x.UndervoltageFaultRideThrough.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.UndervoltageFaultRideThrough.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.UndervoltageFaultRideThrough.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ZeroCurrent != nil {
-		e.StartElement(66)
-		x.ZeroCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.ZeroCurrent.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.ZeroCurrent.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.ZeroCurrent.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ReactivePowerSupport != nil {
-		e.StartElement(75)
-		x.ReactivePowerSupport.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.ReactivePowerSupport.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ActivePowerSupport != nil {
-		e.StartElement(94)
-		x.ActivePowerSupport.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.ActivePowerSupport.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumLevelDCInjection != nil {
-		e.StartElement(115)
-		x.MaximumLevelDCInjection.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 2)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.MaximumLevelDCInjection.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(6, 3)
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DERControl) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERControl{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 55:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OvervoltageFaultRideThrough = old.OvervoltageFaultRideThrough
 				if x.OvervoltageFaultRideThrough == nil {
 					x.OvervoltageFaultRideThrough = new(FaultRideThrough)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OvervoltageFaultRideThrough.decodeEXI(d)
-			case 65:
+				d.Up()
+				st = 1
+			case 1:
 				x.UndervoltageFaultRideThrough = old.UndervoltageFaultRideThrough
 				if x.UndervoltageFaultRideThrough == nil {
 					x.UndervoltageFaultRideThrough = new(FaultRideThrough)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UndervoltageFaultRideThrough.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 2
+			case 2:
 				x.ZeroCurrent = old.ZeroCurrent
 				if x.ZeroCurrent == nil {
 					x.ZeroCurrent = new(ZeroCurrent)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ZeroCurrent.decodeEXI(d)
-			case 75:
+				d.Up()
+				st = 3
+			case 3:
 				x.ReactivePowerSupport = old.ReactivePowerSupport
 				if x.ReactivePowerSupport == nil {
 					x.ReactivePowerSupport = new(ReactivePowerSupport)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ReactivePowerSupport.decodeEXI(d)
-			case 94:
+				d.Up()
+				st = 4
+			case 4:
 				x.ActivePowerSupport = old.ActivePowerSupport
 				if x.ActivePowerSupport == nil {
 					x.ActivePowerSupport = new(ActivePowerSupport)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ActivePowerSupport.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 5
+			case 5:
 				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
 				if x.MaximumLevelDCInjection == nil {
 					x.MaximumLevelDCInjection = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UndervoltageFaultRideThrough = old.UndervoltageFaultRideThrough
+				if x.UndervoltageFaultRideThrough == nil {
+					x.UndervoltageFaultRideThrough = new(FaultRideThrough)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UndervoltageFaultRideThrough.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.ZeroCurrent = old.ZeroCurrent
+				if x.ZeroCurrent == nil {
+					x.ZeroCurrent = new(ZeroCurrent)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ZeroCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.ReactivePowerSupport = old.ReactivePowerSupport
+				if x.ReactivePowerSupport == nil {
+					x.ReactivePowerSupport = new(ReactivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ZeroCurrent = old.ZeroCurrent
+				if x.ZeroCurrent == nil {
+					x.ZeroCurrent = new(ZeroCurrent)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ZeroCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.ReactivePowerSupport = old.ReactivePowerSupport
+				if x.ReactivePowerSupport == nil {
+					x.ReactivePowerSupport = new(ReactivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ReactivePowerSupport = old.ReactivePowerSupport
+				if x.ReactivePowerSupport == nil {
+					x.ReactivePowerSupport = new(ReactivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ReactivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ActivePowerSupport = old.ActivePowerSupport
+				if x.ActivePowerSupport == nil {
+					x.ActivePowerSupport = new(ActivePowerSupport)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ActivePowerSupport.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumLevelDCInjection = old.MaximumLevelDCInjection
+				if x.MaximumLevelDCInjection == nil {
+					x.MaximumLevelDCInjection = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MaximumLevelDCInjection.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1107,96 +3669,406 @@ type FaultRideThrough struct {
 }
 
 func (x *FaultRideThrough) encodeEXI(e *exi.Encoder) {
-	e.StartElement(56)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.VoltageLimitStartFRT.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.VoltageLimitStopFRT != nil {
-		e.StartElement(57)
+		e.Code(0, 3)
 		x.VoltageLimitStopFRT.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.VoltageRecoveryLimit != nil {
-		e.StartElement(58)
-		x.VoltageRecoveryLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.VoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.VoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VoltageRideThroughPositiveCurveKFactor != nil {
-		e.StartElement(59)
-		x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.VoltageRideThroughPositiveCurveKFactor.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VoltageRideThroughNegativeCurveKFactor != nil {
-		e.StartElement(60)
-		x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.VoltageRideThroughNegativeCurveKFactor.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(61, x.PT1ResponseActivePower)
-	e.StartElement(62)
+	switch st {
+	case 1:
+		e.Code(8, 4)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 6
+		e.Code(0, 1)
+	case 2:
+		e.Code(6, 4)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 6
+		e.Code(0, 1)
+	case 3:
+		e.Code(4, 3)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 6
+		e.Code(0, 1)
+	case 4:
+		e.Code(2, 3)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 6
+		e.Code(0, 1)
+	case 5:
+		e.Code(0, 2)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 6
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(63, x.PT1ResponseReactivePower)
-	e.StartElement(64)
+	st = 7
+	e.Code(0, 2)
+	e.PutBool(5, x.PT1ResponseReactivePower)
+	st = 8
+	e.Code(0, 2)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 9
+	e.Code(0, 1)
 }
 
 func (x *FaultRideThrough) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FaultRideThrough{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 56:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltageLimitStartFRT = old.VoltageLimitStartFRT
+				if !d.Down() {
+					return
+				}
 				x.VoltageLimitStartFRT.decodeEXI(d)
-			case 57:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltageLimitStopFRT = old.VoltageLimitStopFRT
 				if x.VoltageLimitStopFRT == nil {
 					x.VoltageLimitStopFRT = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageLimitStopFRT.decodeEXI(d)
-			case 58:
+				d.Up()
+				st = 2
+			case 1:
 				x.VoltageRecoveryLimit = old.VoltageRecoveryLimit
 				if x.VoltageRecoveryLimit == nil {
 					x.VoltageRecoveryLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageRecoveryLimit.decodeEXI(d)
-			case 59:
+				d.Up()
+				st = 3
+			case 2:
 				x.VoltageRideThroughPositiveCurveKFactor = old.VoltageRideThroughPositiveCurveKFactor
 				if x.VoltageRideThroughPositiveCurveKFactor == nil {
 					x.VoltageRideThroughPositiveCurveKFactor = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageRideThroughPositiveCurveKFactor.decodeEXI(d)
-			case 60:
+				d.Up()
+				st = 4
+			case 3:
 				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
 				if x.VoltageRideThroughNegativeCurveKFactor == nil {
 					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
-			case 61:
-				x.PT1ResponseActivePower = d.ElementBool()
-			case 62:
-				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
-				x.StepResponseTimeConstantActivePower.decodeEXI(d)
-			case 63:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 64:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.PT1ResponseActivePower = d.BoolElement(61)
+				st = 6
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltageRecoveryLimit = old.VoltageRecoveryLimit
+				if x.VoltageRecoveryLimit == nil {
+					x.VoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.VoltageRideThroughPositiveCurveKFactor = old.VoltageRideThroughPositiveCurveKFactor
+				if x.VoltageRideThroughPositiveCurveKFactor == nil {
+					x.VoltageRideThroughPositiveCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughPositiveCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
+				if x.VoltageRideThroughNegativeCurveKFactor == nil {
+					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.PT1ResponseActivePower = d.BoolElement(61)
+				st = 6
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltageRideThroughPositiveCurveKFactor = old.VoltageRideThroughPositiveCurveKFactor
+				if x.VoltageRideThroughPositiveCurveKFactor == nil {
+					x.VoltageRideThroughPositiveCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughPositiveCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
+				if x.VoltageRideThroughNegativeCurveKFactor == nil {
+					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.PT1ResponseActivePower = d.BoolElement(61)
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltageRideThroughNegativeCurveKFactor = old.VoltageRideThroughNegativeCurveKFactor
+				if x.VoltageRideThroughNegativeCurveKFactor == nil {
+					x.VoltageRideThroughNegativeCurveKFactor = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltageRideThroughNegativeCurveKFactor.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.PT1ResponseActivePower = d.BoolElement(61)
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseActivePower = d.BoolElement(61)
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseReactivePower = d.BoolElement(63)
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1214,90 +4086,382 @@ type ZeroCurrent struct {
 }
 
 func (x *ZeroCurrent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.OverVoltageLimit != nil {
-		e.StartElement(67)
+		e.Code(0, 3)
 		x.OverVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.UnderVoltageLimit != nil {
-		e.StartElement(68)
-		x.UnderVoltageLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.UnderVoltageLimit.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.UnderVoltageLimit.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverVoltageRecoveryLimit != nil {
-		e.StartElement(69)
-		x.OverVoltageRecoveryLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.OverVoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.OverVoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.OverVoltageRecoveryLimit.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.UnderVoltageRecoveryLimit != nil {
-		e.StartElement(70)
-		x.UnderVoltageRecoveryLimit.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.UnderVoltageRecoveryLimit.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(71, x.PT1ResponseActivePower)
-	e.StartElement(72)
+	switch st {
+	case 0:
+		e.Code(8, 4)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 5
+		e.Code(0, 1)
+	case 1:
+		e.Code(6, 4)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 5
+		e.Code(0, 1)
+	case 2:
+		e.Code(4, 3)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 5
+		e.Code(0, 1)
+	case 3:
+		e.Code(2, 3)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 5
+		e.Code(0, 1)
+	case 4:
+		e.Code(0, 2)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 5
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(73, x.PT1ResponseReactivePower)
-	e.StartElement(74)
+	st = 6
+	e.Code(0, 2)
+	e.PutBool(5, x.PT1ResponseReactivePower)
+	st = 7
+	e.Code(0, 2)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 8
+	e.Code(0, 1)
 }
 
 func (x *ZeroCurrent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ZeroCurrent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 67:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.OverVoltageLimit = old.OverVoltageLimit
 				if x.OverVoltageLimit == nil {
 					x.OverVoltageLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageLimit.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 1
+			case 1:
 				x.UnderVoltageLimit = old.UnderVoltageLimit
 				if x.UnderVoltageLimit == nil {
 					x.UnderVoltageLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageLimit.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 2
+			case 2:
 				x.OverVoltageRecoveryLimit = old.OverVoltageRecoveryLimit
 				if x.OverVoltageRecoveryLimit == nil {
 					x.OverVoltageRecoveryLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverVoltageRecoveryLimit.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 3
+			case 3:
 				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
 				if x.UnderVoltageRecoveryLimit == nil {
 					x.UnderVoltageRecoveryLimit = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderVoltageRecoveryLimit.decodeEXI(d)
-			case 71:
-				x.PT1ResponseActivePower = d.ElementBool()
-			case 72:
-				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
-				x.StepResponseTimeConstantActivePower.decodeEXI(d)
-			case 73:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 74:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				x.PT1ResponseActivePower = d.BoolElement(71)
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderVoltageLimit = old.UnderVoltageLimit
+				if x.UnderVoltageLimit == nil {
+					x.UnderVoltageLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageLimit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.OverVoltageRecoveryLimit = old.OverVoltageRecoveryLimit
+				if x.OverVoltageRecoveryLimit == nil {
+					x.OverVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
+				if x.UnderVoltageRecoveryLimit == nil {
+					x.UnderVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.PT1ResponseActivePower = d.BoolElement(71)
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverVoltageRecoveryLimit = old.OverVoltageRecoveryLimit
+				if x.OverVoltageRecoveryLimit == nil {
+					x.OverVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
+				if x.UnderVoltageRecoveryLimit == nil {
+					x.UnderVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.PT1ResponseActivePower = d.BoolElement(71)
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.UnderVoltageRecoveryLimit = old.UnderVoltageRecoveryLimit
+				if x.UnderVoltageRecoveryLimit == nil {
+					x.UnderVoltageRecoveryLimit = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.UnderVoltageRecoveryLimit.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.PT1ResponseActivePower = d.BoolElement(71)
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseActivePower = d.BoolElement(71)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseReactivePower = d.BoolElement(73)
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1310,6 +4474,8 @@ type ReactivePowerSupport struct {
 }
 
 func (x *ReactivePowerSupport) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.VoltVar != nil) + present(x.WattVar != nil) + present(x.WattCosPhi != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1319,60 +4485,154 @@ func (x *ReactivePowerSupport) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	if x.VoltVar != nil {
-		e.StartElement(76)
+		e.Code(0, 2)
 		x.VoltVar.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.WattVar != nil {
-		e.StartElement(92)
-		x.WattVar.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.WattVar.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.WattCosPhi != nil {
-		e.StartElement(93)
-		x.WattCosPhi.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 2)
+			x.WattCosPhi.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(24, 5)
+	case 1:
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ReactivePowerSupport) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ReactivePowerSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 76:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.VoltVar = old.VoltVar
 				if x.VoltVar == nil {
 					x.VoltVar = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltVar.decodeEXI(d)
-			case 92:
+				d.Up()
+				st = 1
+			case 1:
 				x.WattVar = old.WattVar
 				if x.WattVar == nil {
 					x.WattVar = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattVar.decodeEXI(d)
-			case 93:
+				d.Up()
+				st = 2
+			case 2:
 				x.WattCosPhi = old.WattCosPhi
 				if x.WattCosPhi == nil {
 					x.WattCosPhi = new(DERCurve)
 				}
+				if !d.Down() {
+					return
+				}
 				x.WattCosPhi.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1392,102 +4652,434 @@ type DERCurve struct {
 }
 
 func (x *DERCurve) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(77, int(x.XUnit))
-	e.EnumElement(78, int(x.YUnit))
-	e.StartElement(79)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(6, int(x.XUnit))
+	st = 1
+	e.Code(0, 3)
+	e.PutEnum(6, int(x.YUnit))
+	st = 2
+	e.Code(0, 2)
 	x.CurveDataPoints.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.MinCosPhi != nil {
-		e.StartElement(85)
+		e.Code(0, 3)
 		x.MinCosPhi.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.LockValueUnit != nil {
-		e.EnumElement(86, int(*x.LockValueUnit))
+		switch st {
+		case 3:
+			e.Code(2, 4)
+			e.PutEnum(8, int(*x.LockValueUnit))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutEnum(8, int(*x.LockValueUnit))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LockInValue != nil {
-		e.StartElement(87)
-		x.LockInValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.LockInValue.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.LockInValue.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.LockInValue.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.LockOutValue != nil {
-		e.StartElement(88)
-		x.LockOutValue.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 2)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.LockOutValue.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(89, x.PT1ResponseReactivePower)
-	e.StartElement(90)
+	switch st {
+	case 3:
+		e.Code(8, 4)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 8
+		e.Code(0, 1)
+	case 4:
+		e.Code(6, 4)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 8
+		e.Code(0, 1)
+	case 5:
+		e.Code(4, 3)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 8
+		e.Code(0, 1)
+	case 6:
+		e.Code(2, 3)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 8
+		e.Code(0, 1)
+	case 7:
+		e.Code(0, 2)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 8
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 9
 	if x.IntentionalDelay != nil {
-		e.StartElement(91)
+		e.Code(0, 2)
 		x.IntentionalDelay.encodeEXI(e)
-		e.EndElement()
+		st = 10
+	}
+	switch st {
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DERCurve) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERCurve{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 77:
-				x.XUnit = CurveDataPointsUnit(d.ElementEnum())
-			case 78:
-				x.YUnit = CurveDataPointsUnit(d.ElementEnum())
-			case 79:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.XUnit = CurveDataPointsUnit(d.EnumElement(77))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.YUnit = CurveDataPointsUnit(d.EnumElement(78))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CurveDataPoints = old.CurveDataPoints
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoints.decodeEXI(d)
-			case 85:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MinCosPhi = old.MinCosPhi
 				if x.MinCosPhi == nil {
 					x.MinCosPhi = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MinCosPhi.decodeEXI(d)
-			case 86:
+				d.Up()
+				st = 4
+			case 1:
 				x.LockValueUnit = old.LockValueUnit
 				if x.LockValueUnit == nil {
 					x.LockValueUnit = new(LockValueUnit)
 				}
-				*x.LockValueUnit = LockValueUnit(d.ElementEnum())
-			case 87:
+				*x.LockValueUnit = LockValueUnit(d.EnumElement(86))
+				st = 5
+			case 2:
 				x.LockInValue = old.LockInValue
 				if x.LockInValue == nil {
 					x.LockInValue = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.LockInValue.decodeEXI(d)
-			case 88:
+				d.Up()
+				st = 6
+			case 3:
 				x.LockOutValue = old.LockOutValue
 				if x.LockOutValue == nil {
 					x.LockOutValue = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.LockOutValue.decodeEXI(d)
-			case 89:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 90:
+				d.Up()
+				st = 7
+			case 4:
+				x.PT1ResponseReactivePower = d.BoolElement(89)
+				st = 8
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LockValueUnit = old.LockValueUnit
+				if x.LockValueUnit == nil {
+					x.LockValueUnit = new(LockValueUnit)
+				}
+				*x.LockValueUnit = LockValueUnit(d.EnumElement(86))
+				st = 5
+			case 1:
+				x.LockInValue = old.LockInValue
+				if x.LockInValue == nil {
+					x.LockInValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockInValue.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.LockOutValue = old.LockOutValue
+				if x.LockOutValue == nil {
+					x.LockOutValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockOutValue.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.PT1ResponseReactivePower = d.BoolElement(89)
+				st = 8
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LockInValue = old.LockInValue
+				if x.LockInValue == nil {
+					x.LockInValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockInValue.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.LockOutValue = old.LockOutValue
+				if x.LockOutValue == nil {
+					x.LockOutValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockOutValue.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.PT1ResponseReactivePower = d.BoolElement(89)
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.LockOutValue = old.LockOutValue
+				if x.LockOutValue == nil {
+					x.LockOutValue = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.LockOutValue.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.PT1ResponseReactivePower = d.BoolElement(89)
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseReactivePower = d.BoolElement(89)
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
 				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
-			case 91:
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.IntentionalDelay = old.IntentionalDelay
 				if x.IntentionalDelay == nil {
 					x.IntentionalDelay = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.IntentionalDelay.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1498,6 +5090,8 @@ type CurveDataPointsList struct {
 }
 
 func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.CurveDataPoint) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
@@ -1507,26 +5101,72 @@ func (x *CurveDataPointsList) encodeEXI(e *exi.Encoder) {
 		return
 	}
 	for i := range x.CurveDataPoint {
-		e.StartElement(80)
-		x.CurveDataPoint[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			x.CurveDataPoint[i].encodeEXI(e)
+			st, n = 1, 1
+		case 1:
+			e.Code(0, 1)
+			x.CurveDataPoint[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 10:
+				st = 3
+			default:
+				st = 2
+			}
+		case 2:
+			e.Code(0, 2)
+			x.CurveDataPoint[i].encodeEXI(e)
+			n++
+			switch {
+			case n < 2:
+				st = 1
+			case n >= 10:
+				st = 3
+			default:
+				st = 2
+			}
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(4, 3)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *CurveDataPointsList) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = CurveDataPointsList{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 80:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.CurveDataPoint == nil {
 					x.CurveDataPoint = old.CurveDataPoint[:0]
 				}
@@ -1539,14 +5179,116 @@ func (x *CurveDataPointsList) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				st, n = 1, 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.CurveDataPoint == nil {
+					x.CurveDataPoint = old.CurveDataPoint[:0]
+				}
+				if len(x.CurveDataPoint) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.CurveDataPoint); n < cap(x.CurveDataPoint) {
+					x.CurveDataPoint = x.CurveDataPoint[:n+1]
+				} else {
+					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n < 2:
+					st = 1
+				case n >= 10:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.CurveDataPoint == nil {
+					x.CurveDataPoint = old.CurveDataPoint[:0]
+				}
+				if len(x.CurveDataPoint) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.CurveDataPoint); n < cap(x.CurveDataPoint) {
+					x.CurveDataPoint = x.CurveDataPoint[:n+1]
+				} else {
+					x.CurveDataPoint = append(x.CurveDataPoint, DataTuple{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.CurveDataPoint[len(x.CurveDataPoint)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n < 2:
+					st = 1
+				case n >= 10:
+					st = 3
+				default:
+					st = 2
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1558,40 +5300,77 @@ type DataTuple struct {
 }
 
 func (x *DataTuple) encodeEXI(e *exi.Encoder) {
-	e.StartElement(81)
+	e.Code(0, 1)
 	x.XValue.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(82)
+	e.Code(0, 1)
 	x.YValue.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DataTuple) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DataTuple{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 81:
-				x.XValue = old.XValue
-				x.XValue.decodeEXI(d)
-			case 82:
-				x.YValue = old.YValue
-				x.YValue.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.XValue = old.XValue
+				if !d.Down() {
+					return
+				}
+				x.XValue.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.YValue = old.YValue
+				if !d.Down() {
+					return
+				}
+				x.YValue.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1603,43 +5382,93 @@ type SetpointExcitation struct {
 }
 
 func (x *SetpointExcitation) encodeEXI(e *exi.Encoder) {
-	e.StartElement(83)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.SetpointValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.Excitation != nil {
-		e.EnumElement(84, int(*x.Excitation))
+		e.Code(0, 3)
+		e.PutEnum(7, int(*x.Excitation))
+		st = 2
+		e.Code(0, 1)
+	}
+	switch st {
+	case 1:
+		e.Code(1, 2)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SetpointExcitation) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SetpointExcitation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 83:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SetpointValue = old.SetpointValue
+				if !d.Down() {
+					return
+				}
 				x.SetpointValue.decodeEXI(d)
-			case 84:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Excitation = old.Excitation
 				if x.Excitation == nil {
 					x.Excitation = new(PowerFactorExcitation)
 				}
-				*x.Excitation = PowerFactorExcitation(d.ElementEnum())
+				*x.Excitation = PowerFactorExcitation(d.EnumElement(84))
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1652,61 +5481,195 @@ type ActivePowerSupport struct {
 }
 
 func (x *ActivePowerSupport) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.UnderFrequencyWatt != nil {
-		e.StartElement(95)
+		e.Code(0, 3)
 		x.UnderFrequencyWatt.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.OverFrequencyWatt != nil {
-		e.StartElement(107)
-		x.OverFrequencyWatt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.OverFrequencyWatt.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.OverFrequencyWatt.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.VoltWatt != nil {
-		e.StartElement(108)
-		x.VoltWatt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.VoltWatt.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.VoltWatt.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.VoltWatt.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ActivePowerSupport) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ActivePowerSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 95:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UnderFrequencyWatt = old.UnderFrequencyWatt
 				if x.UnderFrequencyWatt == nil {
 					x.UnderFrequencyWatt = new(FrequencyWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.UnderFrequencyWatt.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 1
+			case 1:
 				x.OverFrequencyWatt = old.OverFrequencyWatt
 				if x.OverFrequencyWatt == nil {
 					x.OverFrequencyWatt = new(FrequencyWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverFrequencyWatt.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 2
+			case 2:
 				x.VoltWatt = old.VoltWatt
 				if x.VoltWatt == nil {
 					x.VoltWatt = new(VoltWatt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverFrequencyWatt = old.OverFrequencyWatt
+				if x.OverFrequencyWatt == nil {
+					x.OverFrequencyWatt = new(FrequencyWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverFrequencyWatt.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.VoltWatt = old.VoltWatt
+				if x.VoltWatt == nil {
+					x.VoltWatt = new(VoltWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.VoltWatt = old.VoltWatt
+				if x.VoltWatt == nil {
+					x.VoltWatt = new(VoltWatt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.VoltWatt.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1727,97 +5690,365 @@ type FrequencyWatt struct {
 }
 
 func (x *FrequencyWatt) encodeEXI(e *exi.Encoder) {
-	e.StartElement(96)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.Fstart.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(97)
+	st = 1
+	e.Code(0, 1)
 	x.Fstop.encodeEXI(e)
-	e.EndElement()
+	st = 2
 	if x.IntentionalDelayFstop != nil {
-		e.UintElement(98, uint64(*x.IntentionalDelayFstop))
+		e.Code(0, 3)
+		e.PutUint(9, uint64(*x.IntentionalDelayFstop))
+		st = 3
+		e.Code(0, 1)
 	}
-	e.StartElement(99)
-	x.Slope.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 2:
+		e.Code(1, 2)
+		x.Slope.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.Slope.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.DeactivationTime != nil {
-		e.UintElement(100, uint64(*x.DeactivationTime))
+		e.Code(0, 3)
+		e.PutUint(9, uint64(*x.DeactivationTime))
+		st = 5
+		e.Code(0, 1)
 	}
 	if x.IntentionalDelayPowerControl != nil {
-		e.UintElement(101, uint64(*x.IntentionalDelayPowerControl))
+		switch st {
+		case 4:
+			e.Code(2, 3)
+			e.PutUint(9, uint64(*x.IntentionalDelayPowerControl))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 3)
+			e.PutUint(9, uint64(*x.IntentionalDelayPowerControl))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(102, int(x.PowerReference))
-	e.BoolElement(103, x.HysteresisControl)
+	switch st {
+	case 4:
+		e.Code(4, 3)
+		e.PutEnum(10, int(x.PowerReference))
+		st = 7
+		e.Code(0, 1)
+	case 5:
+		e.Code(2, 3)
+		e.PutEnum(10, int(x.PowerReference))
+		st = 7
+		e.Code(0, 1)
+	case 6:
+		e.Code(0, 2)
+		e.PutEnum(10, int(x.PowerReference))
+		st = 7
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutBool(5, x.HysteresisControl)
+	st = 8
+	e.Code(0, 1)
 	if x.PowerUpRamp != nil {
-		e.UintElement(104, uint64(*x.PowerUpRamp))
+		e.Code(0, 3)
+		e.PutUint(9, uint64(*x.PowerUpRamp))
+		st = 9
+		e.Code(0, 1)
 	}
-	e.BoolElement(105, x.PT1ResponseActivePower)
-	e.StartElement(106)
+	switch st {
+	case 8:
+		e.Code(2, 3)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 10
+		e.Code(0, 1)
+	case 9:
+		e.Code(0, 2)
+		e.PutBool(5, x.PT1ResponseActivePower)
+		st = 10
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
+	st = 11
+	e.Code(0, 1)
 }
 
 func (x *FrequencyWatt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = FrequencyWatt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 96:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Fstart = old.Fstart
+				if !d.Down() {
+					return
+				}
 				x.Fstart.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Fstop = old.Fstop
+				if !d.Down() {
+					return
+				}
 				x.Fstop.decodeEXI(d)
-			case 98:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.IntentionalDelayFstop = old.IntentionalDelayFstop
 				if x.IntentionalDelayFstop == nil {
 					x.IntentionalDelayFstop = new(uint16)
 				}
-				*x.IntentionalDelayFstop = uint16(d.ElementUint())
-			case 99:
+				*x.IntentionalDelayFstop = uint16(d.UintElement(98))
+				st = 3
+			case 1:
 				x.Slope = old.Slope
+				if !d.Down() {
+					return
+				}
 				x.Slope.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Slope = old.Slope
+				if !d.Down() {
+					return
+				}
+				x.Slope.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DeactivationTime = old.DeactivationTime
 				if x.DeactivationTime == nil {
 					x.DeactivationTime = new(uint16)
 				}
-				*x.DeactivationTime = uint16(d.ElementUint())
-			case 101:
+				*x.DeactivationTime = uint16(d.UintElement(100))
+				st = 5
+			case 1:
 				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint16)
 				}
-				*x.IntentionalDelayPowerControl = uint16(d.ElementUint())
-			case 102:
-				x.PowerReference = PowerReference(d.ElementEnum())
-			case 103:
-				x.HysteresisControl = d.ElementBool()
-			case 104:
+				*x.IntentionalDelayPowerControl = uint16(d.UintElement(101))
+				st = 6
+			case 2:
+				x.PowerReference = PowerReference(d.EnumElement(102))
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
+				if x.IntentionalDelayPowerControl == nil {
+					x.IntentionalDelayPowerControl = new(uint16)
+				}
+				*x.IntentionalDelayPowerControl = uint16(d.UintElement(101))
+				st = 6
+			case 1:
+				x.PowerReference = PowerReference(d.EnumElement(102))
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerReference = PowerReference(d.EnumElement(102))
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.HysteresisControl = d.BoolElement(103)
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PowerUpRamp = old.PowerUpRamp
 				if x.PowerUpRamp == nil {
 					x.PowerUpRamp = new(uint16)
 				}
-				*x.PowerUpRamp = uint16(d.ElementUint())
-			case 105:
-				x.PT1ResponseActivePower = d.ElementBool()
-			case 106:
-				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
-				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				*x.PowerUpRamp = uint16(d.UintElement(104))
+				st = 9
+			case 1:
+				x.PT1ResponseActivePower = d.BoolElement(105)
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseActivePower = d.BoolElement(105)
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1833,61 +6064,179 @@ type VoltWatt struct {
 }
 
 func (x *VoltWatt) encodeEXI(e *exi.Encoder) {
-	e.EnumElement(109, int(x.PowerReference))
-	e.StartElement(110)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutEnum(10, int(x.PowerReference))
+	st = 1
+	e.Code(0, 2)
 	x.UStart.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(111)
+	st = 2
+	e.Code(0, 1)
 	x.UStop.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(112, x.PT1ResponseActivePower)
-	e.StartElement(113)
+	st = 3
+	e.Code(0, 2)
+	e.PutBool(5, x.PT1ResponseActivePower)
+	st = 4
+	e.Code(0, 2)
 	x.StepResponseTimeConstantActivePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.IntentionalDelayPowerControl != nil {
-		e.UintElement(114, uint64(*x.IntentionalDelayPowerControl))
+		e.Code(0, 3)
+		e.PutUint(11, uint64(*x.IntentionalDelayPowerControl))
+		st = 6
+		e.Code(0, 1)
+	}
+	switch st {
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *VoltWatt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = VoltWatt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 109:
-				x.PowerReference = PowerReference(d.ElementEnum())
-			case 110:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PowerReference = PowerReference(d.EnumElement(109))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UStart = old.UStart
+				if !d.Down() {
+					return
+				}
 				x.UStart.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.UStop = old.UStop
+				if !d.Down() {
+					return
+				}
 				x.UStop.decodeEXI(d)
-			case 112:
-				x.PT1ResponseActivePower = d.ElementBool()
-			case 113:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseActivePower = d.BoolElement(112)
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.StepResponseTimeConstantActivePower = old.StepResponseTimeConstantActivePower
+				if !d.Down() {
+					return
+				}
 				x.StepResponseTimeConstantActivePower.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.IntentionalDelayPowerControl = old.IntentionalDelayPowerControl
 				if x.IntentionalDelayPowerControl == nil {
 					x.IntentionalDelayPowerControl = new(uint32)
 				}
-				*x.IntentionalDelayPowerControl = uint32(d.ElementUint())
+				*x.IntentionalDelayPowerControl = uint32(d.UintElement(114))
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1929,325 +6278,1784 @@ type DERDynamicACCLReqControlMode struct {
 }
 
 func (x *DERDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(117, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(118)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(123)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(124)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(125)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(126)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(127)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(128)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(129)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(130)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(131)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(132)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(133)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(134)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(135)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(136)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(137)
+		e.Code(0, 4)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(138)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePower != nil {
-		e.StartElement(139)
-		x.EVMaximumChargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL2 != nil {
-		e.StartElement(140)
-		x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL3 != nil {
-		e.StartElement(141)
-		x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(4, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 21:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 22:
+			e.Code(2, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 23:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		case 24:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 25
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePower != nil {
-		e.StartElement(142)
-		x.EVMaximumDischargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 21:
+			e.Code(4, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 22:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 23:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 24:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		case 25:
+			e.Code(0, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 26
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL2 != nil {
-		e.StartElement(143)
-		x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 21:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 22:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 23:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 24:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 25:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL3 != nil {
-		e.StartElement(144)
-		x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(7, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 21:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 22:
+			e.Code(5, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 23:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 24:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 25:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 26:
+			e.Code(1, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		case 27:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 28
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(145, uint64(x.GridEventCondition))
+	switch st {
+	case 20:
+		e.Code(16, 5)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 21:
+		e.Code(14, 5)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 22:
+		e.Code(12, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 23:
+		e.Code(10, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 24:
+		e.Code(8, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 25:
+		e.Code(6, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 26:
+		e.Code(4, 3)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 27:
+		e.Code(2, 3)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	case 28:
+		e.Code(0, 2)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 29
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(146)
+		e.Code(0, 3)
 		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 30
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(147)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 29:
+			e.Code(1, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 31
+		case 30:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 31
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSessionTotalDischargeEnergyAvailable != nil {
-		e.StartElement(148)
-		x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 29:
+			e.Code(2, 3)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 32
+		case 30:
+			e.Code(1, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 32
+		case 31:
+			e.Code(0, 2)
+			x.EVSessionTotalDischargeEnergyAvailable.encodeEXI(e)
+			st = 32
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 29:
+		e.Code(3, 3)
+	case 30:
+		e.Code(2, 2)
+	case 31:
+		e.Code(1, 2)
+	case 32:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DERDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 118:
+				*x.DepartureTime = uint32(d.UintElement(117))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 133:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 134:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 135:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 137:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 138:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 139:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
 				if x.EVMaximumChargeReactivePower == nil {
 					x.EVMaximumChargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePower.decodeEXI(d)
-			case 140:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
 				if x.EVMaximumChargeReactivePowerL2 == nil {
 					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
-			case 141:
+				d.Up()
+				st = 24
+			case 4:
 				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
 				if x.EVMaximumChargeReactivePowerL3 == nil {
 					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
-			case 142:
+				d.Up()
+				st = 25
+			case 5:
 				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
 				if x.EVMaximumDischargeReactivePower == nil {
 					x.EVMaximumDischargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePower.decodeEXI(d)
-			case 143:
+				d.Up()
+				st = 26
+			case 6:
 				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
 				if x.EVMaximumDischargeReactivePowerL2 == nil {
 					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
-			case 144:
+				d.Up()
+				st = 27
+			case 7:
 				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
 				if x.EVMaximumDischargeReactivePowerL3 == nil {
 					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
-			case 145:
-				x.GridEventCondition = uint8(d.ElementUint())
-			case 146:
+				d.Up()
+				st = 28
+			case 8:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 4:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 5:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 6:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 7:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 3:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 4:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 5:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 6:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 2:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 3:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 4:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 5:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 1:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 2:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 3:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 4:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 1:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 2:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 3:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 2:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 28
+			case 1:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridEventCondition = uint8(d.UintElement(145))
+				st = 29
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 29:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 147:
+				d.Up()
+				st = 30
+			case 1:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
-			case 148:
+				d.Up()
+				st = 31
+			case 2:
 				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
 				if x.EVSessionTotalDischargeEnergyAvailable == nil {
 					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 32
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 30:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 31
+			case 1:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 32
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 31:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSessionTotalDischargeEnergyAvailable = old.EVSessionTotalDischargeEnergyAvailable
+				if x.EVSessionTotalDischargeEnergyAvailable == nil {
+					x.EVSessionTotalDischargeEnergyAvailable = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSessionTotalDischargeEnergyAvailable.decodeEXI(d)
+				d.Up()
+				st = 32
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 32:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2281,269 +8089,1846 @@ type DERDynamicACCLResControlMode struct {
 }
 
 func (x *DERDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(150, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(151, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(152, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(153, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(154)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(155)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(156)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(157)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(158)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(159)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(160)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(161)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(162)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(163)
-	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(8, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 6:
+		e.Code(7, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 7:
+		e.Code(6, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 8:
+		e.Code(5, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 9:
+		e.Code(4, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 10:
+		e.Code(3, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 11:
+		e.Code(2, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(164)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(165)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(166)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(167)
+		e.Code(0, 4)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(168)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePower != nil {
-		e.StartElement(169)
-		x.DSOMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(2, 4)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL2 != nil {
-		e.StartElement(170)
-		x.DSOMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(3, 4)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL3 != nil {
-		e.StartElement(171)
-		x.DSOMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(4, 4)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 18:
+			e.Code(3, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 19:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOQSetpoint != nil {
-		e.StartElement(172)
-		x.DSOQSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(5, 4)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 18:
+			e.Code(4, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 19:
+			e.Code(3, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOCosPhiSetpoint != nil {
-		e.StartElement(178)
-		x.DSOCosPhiSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(6, 4)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 18:
+			e.Code(5, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 19:
+			e.Code(4, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 20:
+			e.Code(3, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 17:
+		e.Code(7, 4)
+	case 18:
+		e.Code(6, 3)
+	case 19:
+		e.Code(5, 3)
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DERDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 151:
+				*x.DepartureTime = uint32(d.UintElement(150))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 152:
+				*x.MinimumSOC = uint8(d.UintElement(151))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 153:
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 154:
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(151))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 162:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 163:
+				d.Up()
+				st = 13
+			case 8:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 164:
+				d.Up()
+				st = 14
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 165:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 166:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 167:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 168:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 169:
+				d.Up()
+				st = 19
+			case 2:
 				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
 				if x.DSOMaximumDischargePower == nil {
 					x.DSOMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePower.decodeEXI(d)
-			case 170:
+				d.Up()
+				st = 20
+			case 3:
 				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
 				if x.DSOMaximumDischargePowerL2 == nil {
 					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL2.decodeEXI(d)
-			case 171:
+				d.Up()
+				st = 21
+			case 4:
 				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
 				if x.DSOMaximumDischargePowerL3 == nil {
 					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL3.decodeEXI(d)
-			case 172:
+				d.Up()
+				st = 22
+			case 5:
 				x.DSOQSetpoint = old.DSOQSetpoint
 				if x.DSOQSetpoint == nil {
 					x.DSOQSetpoint = new(DSOQSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpoint.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 23
+			case 6:
 				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
 				if x.DSOCosPhiSetpoint == nil {
 					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 4:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 5:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 3:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 4:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2558,65 +9943,202 @@ type DSOQSetpoint struct {
 }
 
 func (x *DSOQSetpoint) encodeEXI(e *exi.Encoder) {
-	e.StartElement(173)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DSOQSetpointValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DSOQSetpointValueL2 != nil {
-		e.StartElement(174)
+		e.Code(0, 2)
 		x.DSOQSetpointValueL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DSOQSetpointValueL3 != nil {
-		e.StartElement(175)
-		x.DSOQSetpointValueL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DSOQSetpointValueL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.DSOQSetpointValueL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BoolElement(176, x.PT1ResponseReactivePower)
-	e.StartElement(177)
+	switch st {
+	case 1:
+		e.Code(4, 3)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 4
+		e.Code(0, 1)
+	case 2:
+		e.Code(2, 3)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 4
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 2)
+		e.PutBool(5, x.PT1ResponseReactivePower)
+		st = 4
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
+	e.Code(0, 1)
 }
 
 func (x *DSOQSetpoint) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSOQSetpoint{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 173:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOQSetpointValue = old.DSOQSetpointValue
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpointValue.decodeEXI(d)
-			case 174:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOQSetpointValueL2 = old.DSOQSetpointValueL2
 				if x.DSOQSetpointValueL2 == nil {
 					x.DSOQSetpointValueL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpointValueL2.decodeEXI(d)
-			case 175:
+				d.Up()
+				st = 2
+			case 1:
 				x.DSOQSetpointValueL3 = old.DSOQSetpointValueL3
 				if x.DSOQSetpointValueL3 == nil {
 					x.DSOQSetpointValueL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpointValueL3.decodeEXI(d)
-			case 176:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 177:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.PT1ResponseReactivePower = d.BoolElement(176)
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOQSetpointValueL3 = old.DSOQSetpointValueL3
+				if x.DSOQSetpointValueL3 == nil {
+					x.DSOQSetpointValueL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpointValueL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.PT1ResponseReactivePower = d.BoolElement(176)
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseReactivePower = d.BoolElement(176)
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2632,68 +10154,221 @@ type DSOCosPhiSetpoint struct {
 }
 
 func (x *DSOCosPhiSetpoint) encodeEXI(e *exi.Encoder) {
-	e.StartElement(179)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.DSOCosPhiSetpointValue.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DSOCosPhiSetpointValueL2 != nil {
-		e.StartElement(180)
+		e.Code(0, 2)
 		x.DSOCosPhiSetpointValueL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DSOCosPhiSetpointValueL3 != nil {
-		e.StartElement(181)
-		x.DSOCosPhiSetpointValueL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DSOCosPhiSetpointValueL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.DSOCosPhiSetpointValueL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.EnumElement(182, int(x.Excitation))
-	e.BoolElement(183, x.PT1ResponseReactivePower)
-	e.StartElement(184)
+	switch st {
+	case 1:
+		e.Code(4, 3)
+		e.PutEnum(7, int(x.Excitation))
+		st = 4
+		e.Code(0, 1)
+	case 2:
+		e.Code(2, 3)
+		e.PutEnum(7, int(x.Excitation))
+		st = 4
+		e.Code(0, 1)
+	case 3:
+		e.Code(0, 2)
+		e.PutEnum(7, int(x.Excitation))
+		st = 4
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 2)
+	e.PutBool(5, x.PT1ResponseReactivePower)
+	st = 5
+	e.Code(0, 2)
 	x.StepResponseTimeConstantReactivePower.encodeEXI(e)
-	e.EndElement()
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *DSOCosPhiSetpoint) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSOCosPhiSetpoint{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 179:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOCosPhiSetpointValue = old.DSOCosPhiSetpointValue
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpointValue.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DSOCosPhiSetpointValueL2 = old.DSOCosPhiSetpointValueL2
 				if x.DSOCosPhiSetpointValueL2 == nil {
 					x.DSOCosPhiSetpointValueL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpointValueL2.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 2
+			case 1:
 				x.DSOCosPhiSetpointValueL3 = old.DSOCosPhiSetpointValueL3
 				if x.DSOCosPhiSetpointValueL3 == nil {
 					x.DSOCosPhiSetpointValueL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpointValueL3.decodeEXI(d)
-			case 182:
-				x.Excitation = PowerFactorExcitation(d.ElementEnum())
-			case 183:
-				x.PT1ResponseReactivePower = d.ElementBool()
-			case 184:
-				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
-				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.Excitation = PowerFactorExcitation(d.EnumElement(182))
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOCosPhiSetpointValueL3 = old.DSOCosPhiSetpointValueL3
+				if x.DSOCosPhiSetpointValueL3 == nil {
+					x.DSOCosPhiSetpointValueL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpointValueL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.Excitation = PowerFactorExcitation(d.EnumElement(182))
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Excitation = PowerFactorExcitation(d.EnumElement(182))
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PT1ResponseReactivePower = d.BoolElement(183)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.StepResponseTimeConstantReactivePower = old.StepResponseTimeConstantReactivePower
+				if !d.Down() {
+					return
+				}
+				x.StepResponseTimeConstantReactivePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2731,313 +10406,2346 @@ type DERScheduledACCLReqControlMode struct {
 }
 
 func (x *DERScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(186)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(187)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(188)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(189)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(190)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(191)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(192)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(193)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(194)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(195)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(196)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(197)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(198)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(199)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(200)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(201)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 10:
+		e.Code(5, 3)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 11:
+		e.Code(4, 3)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 12:
+		e.Code(3, 3)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 13:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(202)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(203)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(204)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 16:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 19
+	case 17:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 19
+	case 18:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 19
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(205)
+		e.Code(0, 4)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 20
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(206)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(1, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePower != nil {
-		e.StartElement(207)
-		x.EVMaximumChargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 22
+		case 20:
+			e.Code(1, 4)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePower.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL2 != nil {
-		e.StartElement(208)
-		x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		case 20:
+			e.Code(2, 4)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL2.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeReactivePowerL3 != nil {
-		e.StartElement(209)
-		x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(4, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 20:
+			e.Code(3, 4)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 3)
+			x.EVMaximumChargeReactivePowerL3.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePower != nil {
-		e.StartElement(210)
-		x.EVMaximumDischargeReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 20:
+			e.Code(4, 4)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 21:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 22:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 23:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		case 24:
+			e.Code(0, 3)
+			x.EVMaximumDischargeReactivePower.encodeEXI(e)
+			st = 25
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL2 != nil {
-		e.StartElement(211)
-		x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 20:
+			e.Code(5, 4)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 21:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 22:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 23:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 24:
+			e.Code(1, 3)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		case 25:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL2.encodeEXI(e)
+			st = 26
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeReactivePowerL3 != nil {
-		e.StartElement(212)
-		x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 19:
+			e.Code(7, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 20:
+			e.Code(6, 4)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 21:
+			e.Code(5, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 22:
+			e.Code(4, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 23:
+			e.Code(3, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 24:
+			e.Code(2, 3)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 25:
+			e.Code(1, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		case 26:
+			e.Code(0, 2)
+			x.EVMaximumDischargeReactivePowerL3.encodeEXI(e)
+			st = 27
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.UintElement(213, uint64(x.GridEventCondition))
+	switch st {
+	case 19:
+		e.Code(16, 5)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 20:
+		e.Code(14, 5)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 21:
+		e.Code(12, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 22:
+		e.Code(10, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 23:
+		e.Code(8, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 24:
+		e.Code(6, 4)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 25:
+		e.Code(4, 3)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 26:
+		e.Code(2, 3)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	case 27:
+		e.Code(0, 2)
+		e.PutUint(12, uint64(x.GridEventCondition))
+		st = 28
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 }
 
 func (x *DERScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 201:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 202:
+				d.Up()
+				st = 16
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 203:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 204:
+				d.Up()
+				st = 18
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 205:
+				d.Up()
+				st = 19
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 206:
+				d.Up()
+				st = 20
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 207:
+				d.Up()
+				st = 21
+			case 2:
 				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
 				if x.EVMaximumChargeReactivePower == nil {
 					x.EVMaximumChargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePower.decodeEXI(d)
-			case 208:
+				d.Up()
+				st = 22
+			case 3:
 				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
 				if x.EVMaximumChargeReactivePowerL2 == nil {
 					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
-			case 209:
+				d.Up()
+				st = 23
+			case 4:
 				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
 				if x.EVMaximumChargeReactivePowerL3 == nil {
 					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
-			case 210:
+				d.Up()
+				st = 24
+			case 5:
 				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
 				if x.EVMaximumDischargeReactivePower == nil {
 					x.EVMaximumDischargeReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePower.decodeEXI(d)
-			case 211:
+				d.Up()
+				st = 25
+			case 6:
 				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
 				if x.EVMaximumDischargeReactivePowerL2 == nil {
 					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
-			case 212:
+				d.Up()
+				st = 26
+			case 7:
 				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
 				if x.EVMaximumDischargeReactivePowerL3 == nil {
 					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
-			case 213:
-				x.GridEventCondition = uint8(d.ElementUint())
+				d.Up()
+				st = 27
+			case 8:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 20:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 2:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 3:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 5:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 6:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 7:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePower = old.EVMaximumChargeReactivePower
+				if x.EVMaximumChargeReactivePower == nil {
+					x.EVMaximumChargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 4:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 5:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 6:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL2 = old.EVMaximumChargeReactivePowerL2
+				if x.EVMaximumChargeReactivePowerL2 == nil {
+					x.EVMaximumChargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 3:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 4:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 5:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeReactivePowerL3 = old.EVMaximumChargeReactivePowerL3
+				if x.EVMaximumChargeReactivePowerL3 == nil {
+					x.EVMaximumChargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 2:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 3:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 4:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePower = old.EVMaximumDischargeReactivePower
+				if x.EVMaximumDischargeReactivePower == nil {
+					x.EVMaximumDischargeReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePower.decodeEXI(d)
+				d.Up()
+				st = 25
+			case 1:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 2:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 3:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 25:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL2 = old.EVMaximumDischargeReactivePowerL2
+				if x.EVMaximumDischargeReactivePowerL2 == nil {
+					x.EVMaximumDischargeReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 26
+			case 1:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 2:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 26:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeReactivePowerL3 = old.EVMaximumDischargeReactivePowerL3
+				if x.EVMaximumDischargeReactivePowerL3 == nil {
+					x.EVMaximumDischargeReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 27
+			case 1:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 27:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.GridEventCondition = uint8(d.UintElement(213))
+				st = 28
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 28:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3067,238 +12775,1741 @@ type DERScheduledACCLResControlMode struct {
 }
 
 func (x *DERScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(215)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(216)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(217)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(218)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(219)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(220)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(221)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(222)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(223)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(224)
-	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(225)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(226)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(227)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(228)
+		e.Code(0, 4)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(229)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 4)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePower != nil {
-		e.StartElement(230)
-		x.DSOMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(2, 4)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL2 != nil {
-		e.StartElement(231)
-		x.DSOMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(3, 4)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOMaximumDischargePowerL3 != nil {
-		e.StartElement(232)
-		x.DSOMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(4, 4)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.DSOMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOQSetpoint != nil {
-		e.StartElement(233)
-		x.DSOQSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(5, 4)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.DSOQSetpoint.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DSOCosPhiSetpoint != nil {
-		e.StartElement(234)
-		x.DSOCosPhiSetpoint.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(6, 4)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.DSOCosPhiSetpoint.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 13:
+		e.Code(7, 4)
+	case 14:
+		e.Code(6, 3)
+	case 15:
+		e.Code(5, 3)
+	case 16:
+		e.Code(4, 3)
+	case 17:
+		e.Code(3, 3)
+	case 18:
+		e.Code(2, 2)
+	case 19:
+		e.Code(1, 2)
+	case 20:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DERScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DERScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 224:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 225:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 226:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 227:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 228:
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 229:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 230:
+				d.Up()
+				st = 15
+			case 2:
 				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
 				if x.DSOMaximumDischargePower == nil {
 					x.DSOMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePower.decodeEXI(d)
-			case 231:
+				d.Up()
+				st = 16
+			case 3:
 				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
 				if x.DSOMaximumDischargePowerL2 == nil {
 					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL2.decodeEXI(d)
-			case 232:
+				d.Up()
+				st = 17
+			case 4:
 				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
 				if x.DSOMaximumDischargePowerL3 == nil {
 					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOMaximumDischargePowerL3.decodeEXI(d)
-			case 233:
+				d.Up()
+				st = 18
+			case 5:
 				x.DSOQSetpoint = old.DSOQSetpoint
 				if x.DSOQSetpoint == nil {
 					x.DSOQSetpoint = new(DSOQSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOQSetpoint.decodeEXI(d)
-			case 234:
+				d.Up()
+				st = 19
+			case 6:
 				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
 				if x.DSOCosPhiSetpoint == nil {
 					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 14:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePower = old.DSOMaximumDischargePower
+				if x.DSOMaximumDischargePower == nil {
+					x.DSOMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL2 = old.DSOMaximumDischargePowerL2
+				if x.DSOMaximumDischargePowerL2 == nil {
+					x.DSOMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOMaximumDischargePowerL3 = old.DSOMaximumDischargePowerL3
+				if x.DSOMaximumDischargePowerL3 == nil {
+					x.DSOMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOQSetpoint = old.DSOQSetpoint
+				if x.DSOQSetpoint == nil {
+					x.DSOQSetpoint = new(DSOQSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOQSetpoint.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DSOCosPhiSetpoint = old.DSOCosPhiSetpoint
+				if x.DSOCosPhiSetpoint == nil {
+					x.DSOCosPhiSetpoint = new(DSOCosPhiSetpoint)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DSOCosPhiSetpoint.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3308,21 +14519,30 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3332,21 +14552,30 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3361,66 +14590,167 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(238)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(248)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(249)
+		e.Code(0, 2)
+		e.Enter(249)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(279)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(279)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(279)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(279)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 238:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 248:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 249:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(249)
 				x.KeyInfo.decodeEXI(d)
-			case 279:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -3429,14 +14759,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(279)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(279)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(279)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3450,59 +14838,141 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(239)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(240)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(239)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(239)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(240)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(242)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(4, 3)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(239)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 239:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(239)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 240:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(240)
 				x.SignatureMethod.decodeEXI(d)
-			case 242:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -3511,14 +14981,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3598,84 +15103,337 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(243)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(246)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(247, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(246)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(17, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(14, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 246:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
 				x.DigestMethod.decodeEXI(d)
-			case 247:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(246)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestValue = d.BinaryElement(247, old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3686,31 +15444,56 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(244)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(244)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(244)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 244:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -3719,14 +15502,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(244)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(244)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3802,44 +15614,105 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(19, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(19, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(19, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3972,61 +15845,333 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(253, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(256, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(254, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(255, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(257, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(20, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(258, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(259, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 253:
-				x.P = d.ElementBinary(old.P[:0])
-			case 256:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 254:
-				x.G = d.ElementBinary(old.G[:0])
-			case 255:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 257:
-				x.J = d.ElementBinary(old.J[:0])
-			case 258:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 259:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.P = d.BinaryElement(253, old.P[:0])
+				st = 1
+			case 1:
+				x.G = d.BinaryElement(254, old.G[:0])
+				st = 3
+			case 2:
+				x.Y = d.BinaryElement(255, old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Q = d.BinaryElement(256, old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.G = d.BinaryElement(254, old.G[:0])
+				st = 3
+			case 1:
+				x.Y = d.BinaryElement(255, old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Y = d.BinaryElement(255, old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.J = d.BinaryElement(257, old.J[:0])
+				st = 5
+			case 1:
+				x.Seed = d.BinaryElement(258, old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Seed = d.BinaryElement(258, old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PgenCounter = d.BinaryElement(259, old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4038,34 +16183,79 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(261, x.Modulus)
-	e.BinaryElement(262, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(20, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(20, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 261:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 262:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Modulus = d.BinaryElement(261, old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Exponent = d.BinaryElement(262, old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4078,65 +16268,186 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(14, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(14, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(243)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 243:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4164,33 +16475,72 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(266, x.X509IssuerName)
-	e.BigIntElement(267, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutBigInt(21, x.X509SerialNumber)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 266:
-				x.X509IssuerName = d.ElementString()
-			case 267:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.X509IssuerName = d.StringElement(266)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.X509SerialNumber = d.BigIntElement(267)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4234,47 +16584,71 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(242)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 242:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -4283,14 +16657,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4302,47 +16739,77 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(18, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(282)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(282)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(282)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(282)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 282:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -4351,14 +16818,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(282)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(282)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(282)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4416,6 +16937,8 @@ type ACChargeParameterDiscoveryReq struct {
 }
 
 func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDReqEnergyTransferMode != nil) + present(x.BPTACCPDReqEnergyTransferMode != nil) + present(x.DERACCPDReqEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4424,67 +16947,142 @@ func (x *ACChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.ACCPDReqEnergyTransferMode != nil {
-		e.StartElement(287)
+		e.Code(0, 2)
 		x.ACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.BPTACCPDReqEnergyTransferMode != nil {
-		e.StartElement(288)
-		x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.BPTACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERACCPDReqEnergyTransferMode != nil {
-		e.StartElement(0)
-		x.DERACCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 2)
+			x.DERACCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(12, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 287:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDReqEnergyTransferMode = old.ACCPDReqEnergyTransferMode
 				if x.ACCPDReqEnergyTransferMode == nil {
 					x.ACCPDReqEnergyTransferMode = new(ACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 288:
+				d.Up()
+				st = 2
+			case 1:
 				x.BPTACCPDReqEnergyTransferMode = old.BPTACCPDReqEnergyTransferMode
 				if x.BPTACCPDReqEnergyTransferMode == nil {
 					x.BPTACCPDReqEnergyTransferMode = new(BPTACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDReqEnergyTransferMode.decodeEXI(d)
-			case 0:
+				d.Up()
+				st = 2
+			case 2:
 				x.DERACCPDReqEnergyTransferMode = old.DERACCPDReqEnergyTransferMode
 				if x.DERACCPDReqEnergyTransferMode == nil {
 					x.DERACCPDReqEnergyTransferMode = new(DERACCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERACCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4497,45 +17095,117 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(285, x.SessionID)
-	e.UintElement(286, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(22, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.TimeStamp))
+	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
-		e.StartElement(237)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 285:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 286:
-				x.TimeStamp = uint64(d.ElementUint())
-			case 237:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(285, old.SessionID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeStamp = uint64(d.UintElement(286))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4551,84 +17221,283 @@ type ACCPDReqEnergyTransferMode struct {
 }
 
 func (x *ACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4650,140 +17519,549 @@ type BPTACCPDReqEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(5)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(6)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(7)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(8)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(289)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(290)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(291)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(292)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(293)
+		e.Code(0, 2)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(294)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTACCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 4:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 5:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 6:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 7:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 8:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 289:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 290:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 291:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 292:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 293:
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 294:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4798,6 +18076,8 @@ type ACChargeParameterDiscoveryRes struct {
 }
 
 func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.ACCPDResEnergyTransferMode != nil) + present(x.BPTACCPDResEnergyTransferMode != nil) + present(x.DERACCPDResEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -4806,70 +18086,162 @@ func (x *ACChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(296, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(24, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.ACCPDResEnergyTransferMode != nil {
-		e.StartElement(297)
+		e.Code(0, 2)
 		x.ACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.BPTACCPDResEnergyTransferMode != nil {
-		e.StartElement(298)
-		x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.BPTACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERACCPDResEnergyTransferMode != nil {
-		e.StartElement(30)
-		x.DERACCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 2)
+			x.DERACCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(12, 4)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 296:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 297:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(296))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.ACCPDResEnergyTransferMode = old.ACCPDResEnergyTransferMode
 				if x.ACCPDResEnergyTransferMode == nil {
 					x.ACCPDResEnergyTransferMode = new(ACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ACCPDResEnergyTransferMode.decodeEXI(d)
-			case 298:
+				d.Up()
+				st = 3
+			case 1:
 				x.BPTACCPDResEnergyTransferMode = old.BPTACCPDResEnergyTransferMode
 				if x.BPTACCPDResEnergyTransferMode == nil {
 					x.BPTACCPDResEnergyTransferMode = new(BPTACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTACCPDResEnergyTransferMode.decodeEXI(d)
-			case 30:
+				d.Up()
+				st = 3
+			case 2:
 				x.DERACCPDResEnergyTransferMode = old.DERACCPDResEnergyTransferMode
 				if x.DERACCPDResEnergyTransferMode == nil {
 					x.DERACCPDResEnergyTransferMode = new(DERACCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERACCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4891,145 +18263,668 @@ type ACCPDResEnergyTransferMode struct {
 }
 
 func (x *ACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(33)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(34)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(35)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(36)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(39)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(40)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(41)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(42)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 7:
+		e.Code(5, 3)
+	case 8:
+		e.Code(4, 3)
+	case 9:
+		e.Code(3, 3)
+	case 10:
+		e.Code(2, 2)
+	case 11:
+		e.Code(1, 2)
+	case 12:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5057,201 +18952,958 @@ type BPTACCPDResEnergyTransferMode struct {
 }
 
 func (x *BPTACCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(31)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.EVSEMaximumChargePowerL2 != nil {
-		e.StartElement(32)
+		e.Code(0, 2)
 		x.EVSEMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.EVSEMaximumChargePowerL3 != nil {
-		e.StartElement(33)
-		x.EVSEMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(34)
-	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 1:
+		e.Code(2, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVSEMinimumChargePower.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumChargePowerL2 != nil {
-		e.StartElement(35)
+		e.Code(0, 2)
 		x.EVSEMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.EVSEMinimumChargePowerL3 != nil {
-		e.StartElement(36)
-		x.EVSEMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			x.EVSEMinimumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(37)
-	x.EVSENominalFrequency.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 4:
+		e.Code(2, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 5:
+		e.Code(1, 2)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	case 6:
+		e.Code(0, 1)
+		x.EVSENominalFrequency.encodeEXI(e)
+		st = 7
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.MaximumPowerAsymmetry != nil {
-		e.StartElement(38)
+		e.Code(0, 3)
 		x.MaximumPowerAsymmetry.encodeEXI(e)
-		e.EndElement()
+		st = 8
 	}
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(39)
-		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(1, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSEPowerRampLimitation.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(40)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(41)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(42)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(299)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 7:
+		e.Code(5, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 8:
+		e.Code(4, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 9:
+		e.Code(3, 3)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 10:
+		e.Code(2, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 11:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	case 12:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 13
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMaximumDischargePowerL2 != nil {
-		e.StartElement(300)
+		e.Code(0, 2)
 		x.EVSEMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 14
 	}
 	if x.EVSEMaximumDischargePowerL3 != nil {
-		e.StartElement(301)
-		x.EVSEMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 13:
+			e.Code(1, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(302)
-	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 13:
+		e.Code(2, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 14:
+		e.Code(1, 2)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	case 15:
+		e.Code(0, 1)
+		x.EVSEMinimumDischargePower.encodeEXI(e)
+		st = 16
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSEMinimumDischargePowerL2 != nil {
-		e.StartElement(303)
+		e.Code(0, 2)
 		x.EVSEMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 17
 	}
 	if x.EVSEMinimumDischargePowerL3 != nil {
-		e.StartElement(304)
-		x.EVSEMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 16:
+			e.Code(1, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 2)
+			x.EVSEMinimumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 16:
+		e.Code(2, 2)
+	case 17:
+		e.Code(1, 2)
+	case 18:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTACCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTACCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 31:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 32:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePowerL2 = old.EVSEMaximumChargePowerL2
 				if x.EVSEMaximumChargePowerL2 == nil {
 					x.EVSEMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL2.decodeEXI(d)
-			case 33:
+				d.Up()
+				st = 2
+			case 1:
 				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
 				if x.EVSEMaximumChargePowerL3 == nil {
 					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePowerL3.decodeEXI(d)
-			case 34:
+				d.Up()
+				st = 3
+			case 2:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 35:
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePowerL3 = old.EVSEMaximumChargePowerL3
+				if x.EVSEMaximumChargePowerL3 == nil {
+					x.EVSEMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePowerL2 = old.EVSEMinimumChargePowerL2
 				if x.EVSEMinimumChargePowerL2 == nil {
 					x.EVSEMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL2.decodeEXI(d)
-			case 36:
+				d.Up()
+				st = 5
+			case 1:
 				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
 				if x.EVSEMinimumChargePowerL3 == nil {
 					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePowerL3.decodeEXI(d)
-			case 37:
+				d.Up()
+				st = 6
+			case 2:
 				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
 				x.EVSENominalFrequency.decodeEXI(d)
-			case 38:
+				d.Up()
+				st = 7
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePowerL3 = old.EVSEMinimumChargePowerL3
+				if x.EVSEMinimumChargePowerL3 == nil {
+					x.EVSEMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENominalFrequency = old.EVSENominalFrequency
+				if !d.Down() {
+					return
+				}
+				x.EVSENominalFrequency.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.MaximumPowerAsymmetry = old.MaximumPowerAsymmetry
 				if x.MaximumPowerAsymmetry == nil {
 					x.MaximumPowerAsymmetry = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MaximumPowerAsymmetry.decodeEXI(d)
-			case 39:
+				d.Up()
+				st = 8
+			case 1:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 40:
+				d.Up()
+				st = 9
+			case 2:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 41:
+				d.Up()
+				st = 10
+			case 3:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 42:
+				d.Up()
+				st = 11
+			case 4:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
-			case 299:
+				d.Up()
+				st = 12
+			case 5:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 300:
+				d.Up()
+				st = 13
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
+				if x.EVSEPowerRampLimitation == nil {
+					x.EVSEPowerRampLimitation = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumDischargePowerL2 = old.EVSEMaximumDischargePowerL2
 				if x.EVSEMaximumDischargePowerL2 == nil {
 					x.EVSEMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL2.decodeEXI(d)
-			case 301:
+				d.Up()
+				st = 14
+			case 1:
 				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
 				if x.EVSEMaximumDischargePowerL3 == nil {
 					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
-			case 302:
+				d.Up()
+				st = 15
+			case 2:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 303:
+				d.Up()
+				st = 16
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePowerL3 = old.EVSEMaximumDischargePowerL3
+				if x.EVSEMaximumDischargePowerL3 == nil {
+					x.EVSEMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumDischargePowerL2 = old.EVSEMinimumDischargePowerL2
 				if x.EVSEMinimumDischargePowerL2 == nil {
 					x.EVSEMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL2.decodeEXI(d)
-			case 304:
+				d.Up()
+				st = 17
+			case 1:
 				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
 				if x.EVSEMinimumDischargePowerL3 == nil {
 					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePowerL3 = old.EVSEMinimumDischargePowerL3
+				if x.EVSEMinimumDischargePowerL3 == nil {
+					x.EVSEMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5271,6 +19923,8 @@ type ACChargeLoopReq struct {
 }
 
 func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLReqControlMode != nil) + present(x.BPTScheduledACCLReqControlMode != nil) + present(x.CLReqControlMode != nil) + present(x.DERDynamicACCLReqControlMode != nil) + present(x.DERScheduledACCLReqControlMode != nil) + present(x.DynamicACCLReqControlMode != nil) + present(x.ScheduledACCLReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -5279,125 +19933,305 @@ func (x *ACChargeLoopReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(306)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(317, x.MeterInfoRequested)
+	switch st {
+	case 1:
+		e.Code(2, 3)
+		e.PutBool(5, x.MeterInfoRequested)
+		st = 3
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 2)
+		e.PutBool(5, x.MeterInfoRequested)
+		st = 3
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.BPTDynamicACCLReqControlMode != nil {
-		e.StartElement(318)
+		e.Code(0, 3)
 		x.BPTDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 4
 	}
 	if x.BPTScheduledACCLReqControlMode != nil {
-		e.StartElement(327)
-		x.BPTScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 3)
+			x.BPTScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLReqControlMode != nil {
-		e.StartElement(235)
-		x.CLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(2, 3)
+			x.CLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERDynamicACCLReqControlMode != nil {
-		e.StartElement(116)
-		x.DERDynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(3, 3)
+			x.DERDynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERScheduledACCLReqControlMode != nil {
-		e.StartElement(185)
-		x.DERScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(4, 3)
+			x.DERScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLReqControlMode != nil {
-		e.StartElement(334)
-		x.DynamicACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(5, 3)
+			x.DynamicACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLReqControlMode != nil {
-		e.StartElement(335)
-		x.ScheduledACCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(6, 3)
+			x.ScheduledACCLReqControlMode.encodeEXI(e)
+			st = 4
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(28, 5)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 306:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 317:
-				x.MeterInfoRequested = d.ElementBool()
-			case 318:
+				d.Up()
+				st = 2
+			case 1:
+				x.MeterInfoRequested = d.BoolElement(317)
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfoRequested = d.BoolElement(317)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicACCLReqControlMode = old.BPTDynamicACCLReqControlMode
 				if x.BPTDynamicACCLReqControlMode == nil {
 					x.BPTDynamicACCLReqControlMode = new(BPTDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLReqControlMode.decodeEXI(d)
-			case 327:
+				d.Up()
+				st = 4
+			case 1:
 				x.BPTScheduledACCLReqControlMode = old.BPTScheduledACCLReqControlMode
 				if x.BPTScheduledACCLReqControlMode == nil {
 					x.BPTScheduledACCLReqControlMode = new(BPTScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLReqControlMode.decodeEXI(d)
-			case 235:
+				d.Up()
+				st = 4
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 116:
+				d.Up()
+				st = 4
+			case 3:
 				x.DERDynamicACCLReqControlMode = old.DERDynamicACCLReqControlMode
 				if x.DERDynamicACCLReqControlMode == nil {
 					x.DERDynamicACCLReqControlMode = new(DERDynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERDynamicACCLReqControlMode.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 4
+			case 4:
 				x.DERScheduledACCLReqControlMode = old.DERScheduledACCLReqControlMode
 				if x.DERScheduledACCLReqControlMode == nil {
 					x.DERScheduledACCLReqControlMode = new(DERScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERScheduledACCLReqControlMode.decodeEXI(d)
-			case 334:
+				d.Up()
+				st = 4
+			case 5:
 				x.DynamicACCLReqControlMode = old.DynamicACCLReqControlMode
 				if x.DynamicACCLReqControlMode == nil {
 					x.DynamicACCLReqControlMode = new(DynamicACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLReqControlMode.decodeEXI(d)
-			case 335:
+				d.Up()
+				st = 4
+			case 6:
 				x.ScheduledACCLReqControlMode = old.ScheduledACCLReqControlMode
 				if x.ScheduledACCLReqControlMode == nil {
 					x.ScheduledACCLReqControlMode = new(ScheduledACCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5417,120 +20251,960 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(307, uint64(*x.PresentSOC))
+		e.Code(0, 5)
+		e.PutUint(13, uint64(*x.PresentSOC))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(308, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 5)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 5)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(309, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 5)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 5)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 5)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(310, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 5)
+			e.PutUint(13, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(311, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(8, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 1:
+			e.Code(6, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(11, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(312, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(10, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 1:
+			e.Code(8, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 2:
+			e.Code(6, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 4)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 4)
+			e.PutUint(11, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(313, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(12, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 1:
+			e.Code(10, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 2:
+			e.Code(8, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 5)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 4)
+			e.PutUint(11, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(314, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(14, 5)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 1:
+			e.Code(12, 5)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 2:
+			e.Code(10, 5)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 5)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 4)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 4)
+			e.PutBool(5, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(315)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(316, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(18, 5)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 1:
+			e.Code(16, 5)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 2:
+			e.Code(14, 5)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 3:
+			e.Code(12, 5)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 4:
+			e.Code(10, 4)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 5:
+			e.Code(8, 4)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 6:
+			e.Code(6, 4)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 7:
+			e.Code(4, 4)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 8:
+			e.Code(2, 3)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 9:
+			e.Code(0, 3)
+			e.PutBool(5, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 307:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				*x.PresentSOC = uint8(d.ElementUint())
-			case 308:
+				*x.PresentSOC = uint8(d.UintElement(307))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 309:
+				*x.MinimumSOC = uint8(d.UintElement(308))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 310:
+				*x.TargetSOC = uint8(d.UintElement(309))
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				*x.MaximumSOC = uint8(d.ElementUint())
-			case 311:
+				*x.MaximumSOC = uint8(d.UintElement(310))
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 312:
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 313:
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 314:
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				*x.ChargingComplete = d.ElementBool()
-			case 315:
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 316:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(308))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(309))
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(310))
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(309))
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(310))
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(310))
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(311))
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(312))
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(313))
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(314)
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(316)
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5564,245 +21238,1084 @@ type BPTDynamicACCLReqControlMode struct {
 }
 
 func (x *BPTDynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(117, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(118)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(123)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(124)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(125)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(126)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(127)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(128)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(129)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(130)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(131)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(132)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(319)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 14:
+		e.Code(2, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 15:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	case 16:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 17
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(320)
+		e.Code(0, 2)
 		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 18
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(321)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 17:
+			e.Code(1, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 2)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(322)
-	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 17:
+		e.Code(2, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 18:
+		e.Code(1, 2)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	case 19:
+		e.Code(0, 1)
+		x.EVMinimumDischargePower.encodeEXI(e)
+		st = 20
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(323)
+		e.Code(0, 3)
 		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 21
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(324)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		case 21:
+			e.Code(0, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 22
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(325)
-		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(2, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 21:
+			e.Code(1, 3)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		case 22:
+			e.Code(0, 2)
+			x.EVMaximumV2XEnergyRequest.encodeEXI(e)
+			st = 23
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(326)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 20:
+			e.Code(3, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 21:
+			e.Code(2, 3)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 22:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		case 23:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 24
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 20:
+		e.Code(4, 3)
+	case 21:
+		e.Code(3, 3)
+	case 22:
+		e.Code(2, 2)
+	case 23:
+		e.Code(1, 2)
+	case 24:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTDynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 118:
+				*x.DepartureTime = uint32(d.UintElement(117))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 319:
+				d.Up()
+				st = 16
+			case 2:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 320:
+				d.Up()
+				st = 17
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 321:
+				d.Up()
+				st = 18
+			case 1:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 322:
+				d.Up()
+				st = 19
+			case 2:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 323:
+				d.Up()
+				st = 20
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 324:
+				d.Up()
+				st = 21
+			case 1:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
-			case 325:
+				d.Up()
+				st = 22
+			case 2:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 326:
+				d.Up()
+				st = 23
+			case 3:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 21:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 22
+			case 1:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 2:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 22:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
+				if x.EVMaximumV2XEnergyRequest == nil {
+					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 23
+			case 1:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 23:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 24
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 24:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5833,254 +22346,2274 @@ type BPTScheduledACCLReqControlMode struct {
 }
 
 func (x *BPTScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(186)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(187)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(188)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(189)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(190)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(191)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(192)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(193)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(194)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(195)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(196)
+		e.Code(0, 4)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(197)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 4)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(198)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 4)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(199)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(200)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 4)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(328)
-		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(5, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 11:
+			e.Code(4, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 12:
+			e.Code(3, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 13:
+			e.Code(2, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 14:
+			e.Code(1, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL2 != nil {
-		e.StartElement(329)
-		x.EVMaximumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 11:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 12:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 13:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 14:
+			e.Code(2, 4)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 15:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		case 16:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL2.encodeEXI(e)
+			st = 17
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePowerL3 != nil {
-		e.StartElement(330)
-		x.EVMaximumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(7, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 11:
+			e.Code(6, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 12:
+			e.Code(5, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 13:
+			e.Code(4, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 14:
+			e.Code(3, 4)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 15:
+			e.Code(2, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 16:
+			e.Code(1, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		case 17:
+			e.Code(0, 3)
+			x.EVMaximumDischargePowerL3.encodeEXI(e)
+			st = 18
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(331)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(8, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 11:
+			e.Code(7, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 12:
+			e.Code(6, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 13:
+			e.Code(5, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 14:
+			e.Code(4, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 15:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 16:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 17:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		case 18:
+			e.Code(0, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 19
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL2 != nil {
-		e.StartElement(332)
-		x.EVMinimumDischargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 11:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 12:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 13:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 14:
+			e.Code(5, 4)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 15:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 16:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 17:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 18:
+			e.Code(1, 3)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		case 19:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL2.encodeEXI(e)
+			st = 20
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePowerL3 != nil {
-		e.StartElement(333)
-		x.EVMinimumDischargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(10, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 11:
+			e.Code(9, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 12:
+			e.Code(8, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 13:
+			e.Code(7, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 14:
+			e.Code(6, 4)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 15:
+			e.Code(5, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 16:
+			e.Code(4, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 17:
+			e.Code(3, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 18:
+			e.Code(2, 3)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 19:
+			e.Code(1, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		case 20:
+			e.Code(0, 2)
+			x.EVMinimumDischargePowerL3.encodeEXI(e)
+			st = 21
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(11, 4)
+	case 11:
+		e.Code(10, 4)
+	case 12:
+		e.Code(9, 4)
+	case 13:
+		e.Code(8, 4)
+	case 14:
+		e.Code(7, 4)
+	case 15:
+		e.Code(6, 3)
+	case 16:
+		e.Code(5, 3)
+	case 17:
+		e.Code(4, 3)
+	case 18:
+		e.Code(3, 3)
+	case 19:
+		e.Code(2, 2)
+	case 20:
+		e.Code(1, 2)
+	case 21:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
-			case 328:
+				d.Up()
+				st = 15
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 329:
+				d.Up()
+				st = 16
+			case 6:
 				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
 				if x.EVMaximumDischargePowerL2 == nil {
 					x.EVMaximumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL2.decodeEXI(d)
-			case 330:
+				d.Up()
+				st = 17
+			case 7:
 				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
 				if x.EVMaximumDischargePowerL3 == nil {
 					x.EVMaximumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePowerL3.decodeEXI(d)
-			case 331:
+				d.Up()
+				st = 18
+			case 8:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 332:
+				d.Up()
+				st = 19
+			case 9:
 				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
 				if x.EVMinimumDischargePowerL2 == nil {
 					x.EVMinimumDischargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL2.decodeEXI(d)
-			case 333:
+				d.Up()
+				st = 20
+			case 10:
 				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
 				if x.EVMinimumDischargePowerL3 == nil {
 					x.EVMinimumDischargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 11:
+				return
+			case 12:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 5:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 6:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 7:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 8:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 9:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 4:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 5:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 6:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 7:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 8:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 3:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 4:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 6:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 7:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 3:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 5:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 6:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 2:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 4:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 5:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL2 = old.EVMaximumDischargePowerL2
+				if x.EVMaximumDischargePowerL2 == nil {
+					x.EVMaximumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 17
+			case 1:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 3:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 4:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 17:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePowerL3 = old.EVMaximumDischargePowerL3
+				if x.EVMaximumDischargePowerL3 == nil {
+					x.EVMaximumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 18
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 2:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 3:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 18:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 19
+			case 1:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 2:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 19:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL2 = old.EVMinimumDischargePowerL2
+				if x.EVMinimumDischargePowerL2 == nil {
+					x.EVMinimumDischargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 20
+			case 1:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 20:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePowerL3 = old.EVMinimumDischargePowerL3
+				if x.EVMinimumDischargePowerL3 == nil {
+					x.EVMinimumDischargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 21
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 21:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6106,167 +24639,665 @@ type DynamicACCLReqControlMode struct {
 }
 
 func (x *DynamicACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(117, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(118)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(119)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(122)
+		e.Code(0, 2)
 		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(123)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(124)
-	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 5:
+		e.Code(2, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 6:
+		e.Code(1, 2)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMinimumChargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(125)
+		e.Code(0, 2)
 		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 9
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(126)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(127)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 8:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 9:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	case 10:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 11
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(128)
+		e.Code(0, 2)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 12
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(129)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 11:
+			e.Code(1, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(130)
-	x.EVPresentReactivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 11:
+		e.Code(2, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 12:
+		e.Code(1, 2)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	case 13:
+		e.Code(0, 1)
+		x.EVPresentReactivePower.encodeEXI(e)
+		st = 14
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(131)
+		e.Code(0, 2)
 		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 15
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(132)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 14:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		case 15:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 16
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 14:
+		e.Code(2, 2)
+	case 15:
+		e.Code(1, 2)
+	case 16:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DynamicACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 117:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 118:
+				*x.DepartureTime = uint32(d.UintElement(117))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 8
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 9
+			case 1:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 10
+			case 2:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 11
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 12
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 13
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 14
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 132:
+				d.Up()
+				st = 15
+			case 1:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 15:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 16
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 16:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6291,188 +25322,1365 @@ type ScheduledACCLReqControlMode struct {
 }
 
 func (x *ScheduledACCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(186)
+		e.Code(0, 4)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(187)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(188)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(189)
-		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVMaximumChargePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL2 != nil {
-		e.StartElement(190)
-		x.EVMaximumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargePowerL3 != nil {
-		e.StartElement(191)
-		x.EVMaximumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVMaximumChargePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(192)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL2 != nil {
-		e.StartElement(193)
-		x.EVMinimumChargePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumChargePowerL3 != nil {
-		e.StartElement(194)
-		x.EVMinimumChargePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMinimumChargePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(195)
-	x.EVPresentActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(9, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 1:
+		e.Code(8, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 2:
+		e.Code(7, 4)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 3:
+		e.Code(6, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 4:
+		e.Code(5, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 5:
+		e.Code(4, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 6:
+		e.Code(3, 3)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 7:
+		e.Code(2, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 8:
+		e.Code(1, 2)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	case 9:
+		e.Code(0, 1)
+		x.EVPresentActivePower.encodeEXI(e)
+		st = 10
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVPresentActivePowerL2 != nil {
-		e.StartElement(196)
+		e.Code(0, 3)
 		x.EVPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.EVPresentActivePowerL3 != nil {
-		e.StartElement(197)
-		x.EVPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 3)
+			x.EVPresentActivePowerL3.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePower != nil {
-		e.StartElement(198)
-		x.EVPresentReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 3)
+			x.EVPresentReactivePower.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL2 != nil {
-		e.StartElement(199)
-		x.EVPresentReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 11:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 12:
+			e.Code(1, 3)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL2.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVPresentReactivePowerL3 != nil {
-		e.StartElement(200)
-		x.EVPresentReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 11:
+			e.Code(3, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 12:
+			e.Code(2, 3)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 13:
+			e.Code(1, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		case 14:
+			e.Code(0, 2)
+			x.EVPresentReactivePowerL3.encodeEXI(e)
+			st = 15
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(5, 3)
+	case 11:
+		e.Code(4, 3)
+	case 12:
+		e.Code(3, 3)
+	case 13:
+		e.Code(2, 2)
+	case 14:
+		e.Code(1, 2)
+	case 15:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledACCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 186:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 187:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 188:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 189:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 190:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
 				if x.EVMaximumChargePowerL2 == nil {
 					x.EVMaximumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL2.decodeEXI(d)
-			case 191:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
 				if x.EVMaximumChargePowerL3 == nil {
 					x.EVMaximumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePowerL3.decodeEXI(d)
-			case 192:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 193:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
 				if x.EVMinimumChargePowerL2 == nil {
 					x.EVMinimumChargePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL2.decodeEXI(d)
-			case 194:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
 				if x.EVMinimumChargePowerL3 == nil {
 					x.EVMinimumChargePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePowerL3.decodeEXI(d)
-			case 195:
+				d.Up()
+				st = 9
+			case 9:
 				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePower.decodeEXI(d)
-			case 196:
+				d.Up()
+				st = 10
+			case 10:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if x.EVMaximumChargePower == nil {
+					x.EVMaximumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL2 = old.EVMaximumChargePowerL2
+				if x.EVMaximumChargePowerL2 == nil {
+					x.EVMaximumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 6:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePowerL3 = old.EVMaximumChargePowerL3
+				if x.EVMaximumChargePowerL3 == nil {
+					x.EVMaximumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL2 = old.EVMinimumChargePowerL2
+				if x.EVMinimumChargePowerL2 == nil {
+					x.EVMinimumChargePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePowerL3 = old.EVMinimumChargePowerL3
+				if x.EVMinimumChargePowerL3 == nil {
+					x.EVMinimumChargePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePower = old.EVPresentActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentActivePowerL2 = old.EVPresentActivePowerL2
 				if x.EVPresentActivePowerL2 == nil {
 					x.EVPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL2.decodeEXI(d)
-			case 197:
+				d.Up()
+				st = 11
+			case 1:
 				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
 				if x.EVPresentActivePowerL3 == nil {
 					x.EVPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentActivePowerL3.decodeEXI(d)
-			case 198:
+				d.Up()
+				st = 12
+			case 2:
 				x.EVPresentReactivePower = old.EVPresentReactivePower
 				if x.EVPresentReactivePower == nil {
 					x.EVPresentReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePower.decodeEXI(d)
-			case 199:
+				d.Up()
+				st = 13
+			case 3:
 				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
 				if x.EVPresentReactivePowerL2 == nil {
 					x.EVPresentReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL2.decodeEXI(d)
-			case 200:
+				d.Up()
+				st = 14
+			case 4:
 				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
 				if x.EVPresentReactivePowerL3 == nil {
 					x.EVPresentReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentActivePowerL3 = old.EVPresentActivePowerL3
+				if x.EVPresentActivePowerL3 == nil {
+					x.EVPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 3:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePower = old.EVPresentReactivePower
+				if x.EVPresentReactivePower == nil {
+					x.EVPresentReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePower.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL2 = old.EVPresentReactivePowerL2
+				if x.EVPresentReactivePowerL2 == nil {
+					x.EVPresentReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentReactivePowerL3 = old.EVPresentReactivePowerL3
+				if x.EVPresentReactivePowerL3 == nil {
+					x.EVPresentReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVPresentReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 15
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 15:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6495,6 +26703,8 @@ type ACChargeLoopRes struct {
 }
 
 func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicACCLResControlMode != nil) + present(x.BPTScheduledACCLResControlMode != nil) + present(x.CLResControlMode != nil) + present(x.DERDynamicACCLResControlMode != nil) + present(x.DERScheduledACCLResControlMode != nil) + present(x.DynamicACCLResControlMode != nil) + present(x.ScheduledACCLResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -6503,158 +26713,920 @@ func (x *ACChargeLoopRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(284)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(296, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(24, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
-		e.StartElement(337)
+		e.Code(0, 4)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(340)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 4)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(349)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 4)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetFrequency != nil {
-		e.StartElement(360)
-		x.EVSETargetFrequency.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 4)
+			x.EVSETargetFrequency.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTDynamicACCLResControlMode != nil {
-		e.StartElement(361)
-		x.BPTDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 4)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.BPTDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTScheduledACCLResControlMode != nil {
-		e.StartElement(362)
-		x.BPTScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(5, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(4, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(3, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(2, 4)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(1, 3)
+			x.BPTScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLResControlMode != nil {
-		e.StartElement(236)
-		x.CLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(5, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(4, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(3, 4)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(2, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERDynamicACCLResControlMode != nil {
-		e.StartElement(149)
-		x.DERDynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(7, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(6, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(5, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(4, 4)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(3, 3)
+			x.DERDynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DERScheduledACCLResControlMode != nil {
-		e.StartElement(214)
-		x.DERScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(7, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(6, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(5, 4)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(4, 3)
+			x.DERScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicACCLResControlMode != nil {
-		e.StartElement(363)
-		x.DynamicACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(9, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(8, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(7, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(6, 4)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(5, 3)
+			x.DynamicACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledACCLResControlMode != nil {
-		e.StartElement(364)
-		x.ScheduledACCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(9, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(8, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(7, 4)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(6, 3)
+			x.ScheduledACCLResControlMode.encodeEXI(e)
+			st = 7
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(44, 6)
+	case 3:
+		e.Code(40, 6)
+	case 4:
+		e.Code(36, 6)
+	case 5:
+		e.Code(32, 6)
+	case 6:
+		e.Code(28, 5)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ACChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 284:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 296:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 337:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(296))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 340:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 349:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 360:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSETargetFrequency = old.EVSETargetFrequency
 				if x.EVSETargetFrequency == nil {
 					x.EVSETargetFrequency = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetFrequency.decodeEXI(d)
-			case 361:
+				d.Up()
+				st = 6
+			case 4:
 				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
 				if x.BPTDynamicACCLResControlMode == nil {
 					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicACCLResControlMode.decodeEXI(d)
-			case 362:
+				d.Up()
+				st = 7
+			case 5:
 				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
 				if x.BPTScheduledACCLResControlMode == nil {
 					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledACCLResControlMode.decodeEXI(d)
-			case 236:
+				d.Up()
+				st = 7
+			case 6:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 149:
+				d.Up()
+				st = 7
+			case 7:
 				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
 				if x.DERDynamicACCLResControlMode == nil {
 					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERDynamicACCLResControlMode.decodeEXI(d)
-			case 214:
+				d.Up()
+				st = 7
+			case 8:
 				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
 				if x.DERScheduledACCLResControlMode == nil {
 					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DERScheduledACCLResControlMode.decodeEXI(d)
-			case 363:
+				d.Up()
+				st = 7
+			case 9:
 				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
 				if x.DynamicACCLResControlMode == nil {
 					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicACCLResControlMode.decodeEXI(d)
-			case 364:
+				d.Up()
+				st = 7
+			case 10:
 				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
 				if x.ScheduledACCLResControlMode == nil {
 					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 11:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 10:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 9:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetFrequency = old.EVSETargetFrequency
+				if x.EVSETargetFrequency == nil {
+					x.EVSETargetFrequency = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetFrequency.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 8:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTDynamicACCLResControlMode = old.BPTDynamicACCLResControlMode
+				if x.BPTDynamicACCLResControlMode == nil {
+					x.BPTDynamicACCLResControlMode = new(BPTDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.BPTScheduledACCLResControlMode = old.BPTScheduledACCLResControlMode
+				if x.BPTScheduledACCLResControlMode == nil {
+					x.BPTScheduledACCLResControlMode = new(BPTScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BPTScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.CLResControlMode = old.CLResControlMode
+				if x.CLResControlMode == nil {
+					x.CLResControlMode = new(CLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.CLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.DERDynamicACCLResControlMode = old.DERDynamicACCLResControlMode
+				if x.DERDynamicACCLResControlMode == nil {
+					x.DERDynamicACCLResControlMode = new(DERDynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERDynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.DERScheduledACCLResControlMode = old.DERScheduledACCLResControlMode
+				if x.DERScheduledACCLResControlMode == nil {
+					x.DERScheduledACCLResControlMode = new(DERScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DERScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.DynamicACCLResControlMode = old.DynamicACCLResControlMode
+				if x.DynamicACCLResControlMode == nil {
+					x.DynamicACCLResControlMode = new(DynamicACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.DynamicACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.ScheduledACCLResControlMode = old.ScheduledACCLResControlMode
+				if x.ScheduledACCLResControlMode == nil {
+					x.ScheduledACCLResControlMode = new(ScheduledACCLResControlMode)
+				}
+				if !d.Down() {
+					return
+				}
+				x.ScheduledACCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 7:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6666,33 +27638,66 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(338, uint64(x.NotificationMaxDelay))
-	e.EnumElement(339, int(x.EVSENotification))
+	e.Code(0, 2)
+	e.PutUint(9, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(25, int(x.EVSENotification))
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 338:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 339:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(338))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EvseNotification(d.EnumElement(339))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6710,84 +27715,478 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(341, x.MeterID)
-	e.UintElement(342, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(26, exi.QName{URI: 7, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.ChargedEnergyReadingWh))
+	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(343, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 4)
+		e.PutUint(23, uint64(*x.BPTDischargedEnergyReadingWh))
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(344, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			e.PutUint(23, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 4)
+			e.PutUint(23, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(345, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 4)
+			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(23, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(346, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(27, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(347, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			e.PutInt(1, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 4)
+			e.PutInt(1, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutInt(1, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutInt(1, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 3)
+			e.PutInt(1, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(348, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 4)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 3)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutUint(23, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 341:
-				x.MeterID = d.ElementString()
-			case 342:
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 343:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterID = d.StringElement(341)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(342))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 344:
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(343))
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 345:
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(344))
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 346:
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 347:
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(345))
+				st = 5
+			case 3:
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				*x.MeterStatus = int16(d.ElementInt())
-			case 348:
+				*x.MeterStatus = int16(d.IntElement(347))
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(348))
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(344))
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(345))
+				st = 5
+			case 2:
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(347))
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(348))
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(345))
+				st = 5
+			case 1:
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(347))
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(348))
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterSignature = d.BinaryElement(346, old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(347))
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(348))
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(347))
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(348))
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(348))
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6803,78 +28202,213 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(350, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(23, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
-		e.StartElement(351)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(354)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(355)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(356)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(357)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 350:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 351:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(350))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 354:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 355:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 356:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 357:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -6887,14 +28421,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6906,40 +28704,77 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(352)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(353)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 352:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 353:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6951,37 +28786,72 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(358, uint64(x.TaxRuleID))
-	e.StartElement(359)
+	e.Code(0, 2)
+	e.PutUint(28, uint64(x.TaxRuleID))
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 358:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 359:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TaxRuleID = uint32(d.UintElement(358))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7004,158 +28874,1037 @@ type BPTDynamicACCLResControlMode struct {
 }
 
 func (x *BPTDynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(150, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(151, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(152, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(153, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(154)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(155)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(156)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(157)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(158)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(159)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(160)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(161)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(162)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTDynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 151:
+				*x.DepartureTime = uint32(d.UintElement(150))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 152:
+				*x.MinimumSOC = uint8(d.UintElement(151))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 153:
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 154:
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(151))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 162:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7174,127 +29923,924 @@ type BPTScheduledACCLResControlMode struct {
 }
 
 func (x *BPTScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(215)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(216)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(217)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(218)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(219)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(220)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(221)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(222)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(223)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7317,158 +30863,1037 @@ type DynamicACCLResControlMode struct {
 }
 
 func (x *DynamicACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(150, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(11, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(151, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(13, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(152, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(13, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(153, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(9, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(154)
-	x.EVSETargetActivePower.encodeEXI(e)
-	e.EndElement()
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSETargetActivePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(155)
+		e.Code(0, 4)
 		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(156)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(157)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(158)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(159)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(160)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(161)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(162)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DynamicACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 150:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 151:
+				*x.DepartureTime = uint32(d.UintElement(150))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 152:
+				*x.MinimumSOC = uint8(d.UintElement(151))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 153:
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 154:
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 4:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 155:
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(151))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 3:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(152))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 2:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(153))
+				st = 4
+			case 1:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePower = old.EVSETargetActivePower
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 158:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 159:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 160:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 161:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 162:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7487,127 +31912,924 @@ type ScheduledACCLResControlMode struct {
 }
 
 func (x *ScheduledACCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSETargetActivePower != nil {
-		e.StartElement(215)
+		e.Code(0, 4)
 		x.EVSETargetActivePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSETargetActivePowerL2 != nil {
-		e.StartElement(216)
-		x.EVSETargetActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL2.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetActivePowerL3 != nil {
-		e.StartElement(217)
-		x.EVSETargetActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 4)
+			x.EVSETargetActivePowerL3.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePower != nil {
-		e.StartElement(218)
-		x.EVSETargetReactivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 4)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSETargetReactivePower.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL2 != nil {
-		e.StartElement(219)
-		x.EVSETargetReactivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 4)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL2.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSETargetReactivePowerL3 != nil {
-		e.StartElement(220)
-		x.EVSETargetReactivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 4)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSETargetReactivePowerL3.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePower != nil {
-		e.StartElement(221)
-		x.EVSEPresentActivePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 4)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVSEPresentActivePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL2 != nil {
-		e.StartElement(222)
-		x.EVSEPresentActivePowerL2.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 4)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL2.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEPresentActivePowerL3 != nil {
-		e.StartElement(223)
-		x.EVSEPresentActivePowerL3.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVSEPresentActivePowerL3.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(9, 4)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(7, 4)
+	case 3:
+		e.Code(6, 3)
+	case 4:
+		e.Code(5, 3)
+	case 5:
+		e.Code(4, 3)
+	case 6:
+		e.Code(3, 3)
+	case 7:
+		e.Code(2, 2)
+	case 8:
+		e.Code(1, 2)
+	case 9:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledACCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledACCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 215:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSETargetActivePower = old.EVSETargetActivePower
 				if x.EVSETargetActivePower == nil {
 					x.EVSETargetActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePower.decodeEXI(d)
-			case 216:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
 				if x.EVSETargetActivePowerL2 == nil {
 					x.EVSETargetActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL2.decodeEXI(d)
-			case 217:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
 				if x.EVSETargetActivePowerL3 == nil {
 					x.EVSETargetActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetActivePowerL3.decodeEXI(d)
-			case 218:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSETargetReactivePower = old.EVSETargetReactivePower
 				if x.EVSETargetReactivePower == nil {
 					x.EVSETargetReactivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePower.decodeEXI(d)
-			case 219:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
 				if x.EVSETargetReactivePowerL2 == nil {
 					x.EVSETargetReactivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL2.decodeEXI(d)
-			case 220:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
 				if x.EVSETargetReactivePowerL3 == nil {
 					x.EVSETargetReactivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSETargetReactivePowerL3.decodeEXI(d)
-			case 221:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEPresentActivePower = old.EVSEPresentActivePower
 				if x.EVSEPresentActivePower == nil {
 					x.EVSEPresentActivePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePower.decodeEXI(d)
-			case 222:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
 				if x.EVSEPresentActivePowerL2 == nil {
 					x.EVSEPresentActivePowerL2 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL2.decodeEXI(d)
-			case 223:
+				d.Up()
+				st = 8
+			case 8:
 				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
 				if x.EVSEPresentActivePowerL3 == nil {
 					x.EVSEPresentActivePowerL3 = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL2 = old.EVSETargetActivePowerL2
+				if x.EVSETargetActivePowerL2 == nil {
+					x.EVSETargetActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetActivePowerL3 = old.EVSETargetActivePowerL3
+				if x.EVSETargetActivePowerL3 == nil {
+					x.EVSETargetActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePower = old.EVSETargetReactivePower
+				if x.EVSETargetReactivePower == nil {
+					x.EVSETargetReactivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePower.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL2 = old.EVSETargetReactivePowerL2
+				if x.EVSETargetReactivePowerL2 == nil {
+					x.EVSETargetReactivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSETargetReactivePowerL3 = old.EVSETargetReactivePowerL3
+				if x.EVSETargetReactivePowerL3 == nil {
+					x.EVSETargetReactivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSETargetReactivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePower = old.EVSEPresentActivePower
+				if x.EVSEPresentActivePower == nil {
+					x.EVSEPresentActivePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL2 = old.EVSEPresentActivePowerL2
+				if x.EVSEPresentActivePowerL2 == nil {
+					x.EVSEPresentActivePowerL2 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL2.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentActivePowerL3 = old.EVSEPresentActivePowerL3
+				if x.EVSEPresentActivePowerL3 == nil {
+					x.EVSEPresentActivePowerL3 = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentActivePowerL3.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7618,28 +32840,63 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(17, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7650,27 +32907,62 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7681,27 +32973,62 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7712,25 +33039,49 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 7, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7741,25 +33092,49 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7770,25 +33145,49 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7812,25 +33211,49 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7841,25 +33264,49 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -7870,25 +33317,49 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 7, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8029,25 +33500,49 @@ type DeactivationTime struct {
 }
 
 func (x *DeactivationTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DeactivationTime) decodeEXI(d *exi.Decoder) {
 	*x = DeactivationTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 34})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8058,25 +33553,49 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8555,25 +34074,49 @@ type EVOperatingMode struct {
 }
 
 func (x *EVOperatingMode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(3, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVOperatingMode) decodeEXI(d *exi.Decoder) {
 	*x = EVOperatingMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvOperatingMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 6, Local: 55})
+				x.Value = EvOperatingMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -8662,25 +34205,49 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(2, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 6, Local: 56})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9016,25 +34583,49 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(25, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 7, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9227,25 +34818,49 @@ type Excitation struct {
 }
 
 func (x *Excitation) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(7, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Excitation) decodeEXI(d *exi.Decoder) {
 	*x = Excitation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerFactorExcitation(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 6, Local: 72})
+				x.Value = PowerFactorExcitation(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9256,28 +34871,63 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9288,25 +34938,49 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(0, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 7, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9343,28 +35017,63 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9375,25 +35084,49 @@ type GridConnectionModeFragment struct {
 }
 
 func (x *GridConnectionModeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(4, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *GridConnectionModeFragment) decodeEXI(d *exi.Decoder) {
 	*x = GridConnectionModeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = GridConnectionMode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 6, Local: 77})
+				x.Value = GridConnectionMode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9404,25 +35137,49 @@ type GridEventCondition struct {
 }
 
 func (x *GridEventCondition) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *GridEventCondition) decodeEXI(d *exi.Decoder) {
 	*x = GridEventCondition{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 78})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9433,25 +35190,49 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(15, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9462,25 +35243,49 @@ type HysteresisControl struct {
 }
 
 func (x *HysteresisControl) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HysteresisControl) decodeEXI(d *exi.Decoder) {
 	*x = HysteresisControl{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 79})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9491,25 +35296,49 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 7, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9533,25 +35362,49 @@ type IntentionalDelayFstop struct {
 }
 
 func (x *IntentionalDelayFstop) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *IntentionalDelayFstop) decodeEXI(d *exi.Decoder) {
 	*x = IntentionalDelayFstop{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 81})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9562,28 +35415,63 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9620,25 +35508,49 @@ type LockValueUnitFragment struct {
 }
 
 func (x *LockValueUnitFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(8, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *LockValueUnitFragment) decodeEXI(d *exi.Decoder) {
 	*x = LockValueUnitFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = LockValueUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 6, Local: 85})
+				x.Value = LockValueUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9675,25 +35587,49 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9704,27 +35640,62 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(26, exi.QName{URI: 7, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 7, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9735,25 +35706,49 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 7, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9764,28 +35759,63 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(27, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(27, exi.QName{URI: 7, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9796,25 +35826,49 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 7, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9825,25 +35879,49 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9867,25 +35945,49 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9896,28 +35998,63 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -9928,25 +36065,49 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 7, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10009,28 +36170,63 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10041,28 +36237,63 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10073,28 +36304,63 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10105,25 +36371,49 @@ type PT1ResponseActivePower struct {
 }
 
 func (x *PT1ResponseActivePower) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *PT1ResponseActivePower) decodeEXI(d *exi.Decoder) {
 	*x = PT1ResponseActivePower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 92})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10134,25 +36424,49 @@ type PT1ResponseReactivePower struct {
 }
 
 func (x *PT1ResponseReactivePower) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(5, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *PT1ResponseReactivePower) decodeEXI(d *exi.Decoder) {
 	*x = PT1ResponseReactivePower{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 6, Local: 93})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10163,28 +36477,63 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10195,25 +36544,49 @@ type PowerReferenceFragment struct {
 }
 
 func (x *PowerReferenceFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(10, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerReferenceFragment) decodeEXI(d *exi.Decoder) {
 	*x = PowerReferenceFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = PowerReference(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 94})
+				x.Value = PowerReference(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10224,25 +36597,49 @@ type PowerUpRamp struct {
 }
 
 func (x *PowerUpRamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(9, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PowerUpRamp) decodeEXI(d *exi.Decoder) {
 	*x = PowerUpRamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 6, Local: 95})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10253,25 +36650,49 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10282,28 +36703,63 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10314,25 +36770,49 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10343,25 +36823,49 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10372,25 +36876,49 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(11, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 7, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10401,25 +36929,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(24, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 7, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10430,28 +36982,63 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10462,28 +37049,63 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10494,28 +37116,63 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(22, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 7, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10578,25 +37235,49 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(13, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 7, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10607,25 +37288,49 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(28, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(28, exi.QName{URI: 7, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10636,25 +37341,49 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10665,25 +37394,49 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(23, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 7, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10772,25 +37525,49 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(1, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 7, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10892,28 +37669,63 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10924,28 +37736,63 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -10956,27 +37803,62 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11000,28 +37882,63 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(19, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11032,25 +37949,49 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(21, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11061,27 +38002,62 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11092,27 +38068,62 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(16, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11123,28 +38134,63 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11155,25 +38201,49 @@ type XUnit struct {
 }
 
 func (x *XUnit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(6, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *XUnit) decodeEXI(d *exi.Decoder) {
 	*x = XUnit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CurveDataPointsUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 6, Local: 127})
+				x.Value = CurveDataPointsUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11197,25 +38267,49 @@ type YUnit struct {
 }
 
 func (x *YUnit) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(6, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *YUnit) decodeEXI(d *exi.Decoder) {
 	*x = YUnit{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CurveDataPointsUnit(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 6, Local: 129})
+				x.Value = CurveDataPointsUnit(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -11228,7 +38322,7 @@ func (x *DERACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11242,6 +38336,7 @@ func (x *DERACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11252,7 +38347,7 @@ func (x *DERACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11265,6 +38360,7 @@ func (x *DERACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11276,7 +38372,7 @@ func (x *DERACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11290,6 +38386,7 @@ func (x *DERACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11300,7 +38397,7 @@ func (x *DERACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11313,6 +38410,7 @@ func (x *DERACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11324,7 +38422,7 @@ func (x *DERDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11338,6 +38436,7 @@ func (x *DERDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11348,7 +38447,7 @@ func (x *DERDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11361,6 +38460,7 @@ func (x *DERDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11372,7 +38472,7 @@ func (x *DERDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11386,6 +38486,7 @@ func (x *DERDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11396,7 +38497,7 @@ func (x *DERDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11409,6 +38510,7 @@ func (x *DERDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11420,7 +38522,7 @@ func (x *DERScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11434,6 +38536,7 @@ func (x *DERScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11444,7 +38547,7 @@ func (x *DERScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11457,6 +38560,7 @@ func (x *DERScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11468,7 +38572,7 @@ func (x *DERScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11482,6 +38586,7 @@ func (x *DERScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11492,7 +38597,7 @@ func (x *DERScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(214)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11505,6 +38610,7 @@ func (x *DERScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11516,7 +38622,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11530,6 +38636,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11540,7 +38647,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(235)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11553,6 +38660,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11564,7 +38672,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11578,6 +38686,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11588,7 +38697,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(236)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11601,6 +38710,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11612,7 +38722,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11626,6 +38736,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11636,7 +38747,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(237)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11649,6 +38760,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11660,7 +38772,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11674,6 +38786,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11684,7 +38797,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(248)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11697,6 +38810,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11708,7 +38822,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11722,6 +38836,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11732,7 +38847,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(238)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11745,6 +38860,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11852,7 +38968,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11866,6 +38982,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11876,7 +38993,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(242)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11889,6 +39006,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11900,7 +39018,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11914,6 +39032,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -11924,7 +39043,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(243)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -11937,6 +39056,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12044,7 +39164,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12058,6 +39178,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12068,7 +39189,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(247)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12081,6 +39202,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12140,7 +39262,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12154,6 +39276,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12164,7 +39287,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(250)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12177,6 +39300,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12188,7 +39312,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12202,6 +39326,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12212,7 +39337,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(278)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12225,6 +39350,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12284,7 +39410,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12298,6 +39424,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12308,7 +39435,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(263)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12321,6 +39448,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12524,7 +39652,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12538,6 +39666,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12548,7 +39677,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(280)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12561,6 +39690,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12572,7 +39702,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12586,6 +39716,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12596,7 +39727,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(281)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12609,6 +39740,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12668,7 +39800,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12682,6 +39814,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12692,7 +39825,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(252)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12705,6 +39838,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12716,7 +39850,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12730,6 +39864,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12740,7 +39875,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(260)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12753,6 +39888,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12764,7 +39900,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12778,6 +39914,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12788,7 +39925,7 @@ func (x *ACChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(283)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12801,6 +39938,7 @@ func (x *ACChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12812,7 +39950,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12826,6 +39964,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12836,7 +39975,7 @@ func (x *ACChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(295)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12849,6 +39988,7 @@ func (x *ACChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12860,7 +40000,7 @@ func (x *ACChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(305)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12874,6 +40014,7 @@ func (x *ACChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12884,7 +40025,7 @@ func (x *ACChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(305)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12897,6 +40038,7 @@ func (x *ACChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12908,7 +40050,7 @@ func (x *ACChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(336)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12922,6 +40064,7 @@ func (x *ACChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12932,7 +40075,7 @@ func (x *ACChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(336)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12945,6 +40088,7 @@ func (x *ACChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12956,7 +40100,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12970,6 +40114,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -12980,7 +40125,7 @@ func (x *ACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(287)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -12993,6 +40138,7 @@ func (x *ACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13004,7 +40150,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13018,6 +40164,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13028,7 +40175,7 @@ func (x *ACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(297)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13041,6 +40188,7 @@ func (x *ACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13052,7 +40200,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13066,6 +40214,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13076,7 +40225,7 @@ func (x *BPTACCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(288)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13089,6 +40238,7 @@ func (x *BPTACCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13100,7 +40250,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13114,6 +40264,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13124,7 +40275,7 @@ func (x *BPTACCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(298)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13137,6 +40288,7 @@ func (x *BPTACCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13148,7 +40300,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(335)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13162,6 +40314,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13172,7 +40325,7 @@ func (x *ScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(335)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13185,6 +40338,7 @@ func (x *ScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13196,7 +40350,7 @@ func (x *ScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(364)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13210,6 +40364,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13220,7 +40375,7 @@ func (x *ScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(364)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13233,6 +40388,7 @@ func (x *ScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13244,7 +40400,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13258,6 +40414,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13268,7 +40425,7 @@ func (x *BPTScheduledACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(327)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13281,6 +40438,7 @@ func (x *BPTScheduledACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13292,7 +40450,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(362)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13306,6 +40464,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13316,7 +40475,7 @@ func (x *BPTScheduledACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(362)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13329,6 +40488,7 @@ func (x *BPTScheduledACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13340,7 +40500,7 @@ func (x *DynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(334)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13354,6 +40514,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13364,7 +40525,7 @@ func (x *DynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(334)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13377,6 +40538,7 @@ func (x *DynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13388,7 +40550,7 @@ func (x *DynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(363)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13402,6 +40564,7 @@ func (x *DynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13412,7 +40575,7 @@ func (x *DynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(363)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13425,6 +40588,7 @@ func (x *DynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13436,7 +40600,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(318)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13450,6 +40614,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13460,7 +40625,7 @@ func (x *BPTDynamicACCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(318)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13473,6 +40638,7 @@ func (x *BPTDynamicACCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13484,7 +40650,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(361)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13498,6 +40664,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13508,7 +40675,7 @@ func (x *BPTDynamicACCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(361)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13521,6 +40688,7 @@ func (x *BPTDynamicACCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13531,7 +40699,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13544,6 +40712,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13554,7 +40723,7 @@ func (x *ActivePowerSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13567,6 +40736,7 @@ func (x *ActivePowerSupport) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13577,7 +40747,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(355)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13590,6 +40760,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13600,7 +40771,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(352)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13613,6 +40784,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13623,7 +40795,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(343)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13636,6 +40808,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13646,7 +40819,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(345)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13659,6 +40832,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13669,7 +40843,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(315)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13682,6 +40856,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13692,7 +40867,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(344)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13705,6 +40880,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13715,7 +40891,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(342)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13728,6 +40904,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13738,7 +40915,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(314)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13751,6 +40928,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13761,7 +40939,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(353)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13774,6 +40952,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13784,7 +40963,7 @@ func (x *DataTuple) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13797,6 +40976,7 @@ func (x *DataTuple) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13807,7 +40987,7 @@ func (x *CurveDataPointsList) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13820,6 +41000,7 @@ func (x *CurveDataPointsList) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13830,7 +41011,7 @@ func (x *DERControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13843,6 +41024,7 @@ func (x *DERControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13853,7 +41035,7 @@ func (x *DSOCosPhiSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(178)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13866,6 +41048,7 @@ func (x *DSOCosPhiSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13876,7 +41059,7 @@ func (x *DSOCosPhiSetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(179)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13889,6 +41072,7 @@ func (x *DSOCosPhiSetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13899,7 +41083,7 @@ func (x *DSOCosPhiSetpointValueL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(180)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13912,6 +41096,7 @@ func (x *DSOCosPhiSetpointValueL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13922,7 +41107,7 @@ func (x *DSOCosPhiSetpointValueL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(181)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13935,6 +41120,7 @@ func (x *DSOCosPhiSetpointValueL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13945,7 +41131,7 @@ func (x *DSOMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(169)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13958,6 +41144,7 @@ func (x *DSOMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13968,7 +41155,7 @@ func (x *DSOMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(170)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -13981,6 +41168,7 @@ func (x *DSOMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -13991,7 +41179,7 @@ func (x *DSOMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(171)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14004,6 +41192,7 @@ func (x *DSOMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14014,7 +41203,7 @@ func (x *DSOQSetpoint) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(172)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14027,6 +41216,7 @@ func (x *DSOQSetpoint) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14037,7 +41227,7 @@ func (x *DSOQSetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(173)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14050,6 +41240,7 @@ func (x *DSOQSetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14060,7 +41251,7 @@ func (x *DSOQSetpointValueL2) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14073,6 +41264,7 @@ func (x *DSOQSetpointValueL2) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14083,7 +41275,7 @@ func (x *DSOQSetpointValueL3) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(175)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14096,6 +41288,7 @@ func (x *DSOQSetpointValueL3) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14106,7 +41299,7 @@ func (x *DeactivationTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14119,6 +41312,7 @@ func (x *DeactivationTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14129,7 +41323,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14142,6 +41336,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14152,7 +41347,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(306)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14165,6 +41360,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14175,7 +41371,7 @@ func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14188,6 +41384,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14198,7 +41395,7 @@ func (x *EVMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14211,6 +41408,7 @@ func (x *EVMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14221,7 +41419,7 @@ func (x *EVMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14234,6 +41432,7 @@ func (x *EVMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14244,7 +41443,7 @@ func (x *EVMaximumChargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(18)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14257,6 +41456,7 @@ func (x *EVMaximumChargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14267,7 +41467,7 @@ func (x *EVMaximumChargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14280,6 +41480,7 @@ func (x *EVMaximumChargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14290,7 +41491,7 @@ func (x *EVMaximumChargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14303,6 +41504,7 @@ func (x *EVMaximumChargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14313,7 +41515,7 @@ func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(289)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14326,6 +41528,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14336,7 +41539,7 @@ func (x *EVMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14349,6 +41552,7 @@ func (x *EVMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14359,7 +41563,7 @@ func (x *EVMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(290)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14372,6 +41576,7 @@ func (x *EVMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14382,7 +41587,7 @@ func (x *EVMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(11)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14395,6 +41600,7 @@ func (x *EVMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14405,7 +41611,7 @@ func (x *EVMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(291)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14418,6 +41624,7 @@ func (x *EVMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14428,7 +41635,7 @@ func (x *EVMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14441,6 +41648,7 @@ func (x *EVMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14451,7 +41659,7 @@ func (x *EVMaximumDischargeReactivePower) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14464,6 +41672,7 @@ func (x *EVMaximumDischargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14474,7 +41683,7 @@ func (x *EVMaximumDischargeReactivePowerL2) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14487,6 +41696,7 @@ func (x *EVMaximumDischargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14497,7 +41707,7 @@ func (x *EVMaximumDischargeReactivePowerL3) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14510,6 +41720,7 @@ func (x *EVMaximumDischargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14520,7 +41731,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14533,6 +41744,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14543,7 +41755,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(325)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14556,6 +41768,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14566,7 +41779,7 @@ func (x *EVMaximumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14579,6 +41792,7 @@ func (x *EVMaximumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14589,7 +41803,7 @@ func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(6)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14602,6 +41816,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14612,7 +41827,7 @@ func (x *EVMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(7)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14625,6 +41840,7 @@ func (x *EVMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14635,7 +41851,7 @@ func (x *EVMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14648,6 +41864,7 @@ func (x *EVMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14658,7 +41875,7 @@ func (x *EVMinimumChargeReactivePower) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14671,6 +41888,7 @@ func (x *EVMinimumChargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14681,7 +41899,7 @@ func (x *EVMinimumChargeReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14694,6 +41912,7 @@ func (x *EVMinimumChargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14704,7 +41923,7 @@ func (x *EVMinimumChargeReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14717,6 +41936,7 @@ func (x *EVMinimumChargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14727,7 +41947,7 @@ func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(292)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14740,6 +41960,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14750,7 +41971,7 @@ func (x *EVMinimumDischargePowerFragment) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(13)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14763,6 +41984,7 @@ func (x *EVMinimumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14773,7 +41995,7 @@ func (x *EVMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(293)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14786,6 +42008,7 @@ func (x *EVMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14796,7 +42019,7 @@ func (x *EVMinimumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14809,6 +42032,7 @@ func (x *EVMinimumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14819,7 +42043,7 @@ func (x *EVMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(294)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14832,6 +42056,7 @@ func (x *EVMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14842,7 +42067,7 @@ func (x *EVMinimumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14855,6 +42080,7 @@ func (x *EVMinimumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14865,7 +42091,7 @@ func (x *EVMinimumDischargeReactivePower) AppendEXIFragment(dst []byte, opt exi.
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14878,6 +42104,7 @@ func (x *EVMinimumDischargeReactivePower) DecodeEXIFragment(b []byte, opt exi.Op
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14888,7 +42115,7 @@ func (x *EVMinimumDischargeReactivePowerL2) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14901,6 +42128,7 @@ func (x *EVMinimumDischargeReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14911,7 +42139,7 @@ func (x *EVMinimumDischargeReactivePowerL3) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14924,6 +42152,7 @@ func (x *EVMinimumDischargeReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14934,7 +42163,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14947,6 +42176,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14957,7 +42187,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(326)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14970,6 +42200,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -14980,7 +42211,7 @@ func (x *EVMinimumV2XEnergyRequestFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -14993,6 +42224,7 @@ func (x *EVMinimumV2XEnergyRequestFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15003,7 +42235,7 @@ func (x *EVOperatingMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15016,6 +42248,7 @@ func (x *EVOperatingMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15026,7 +42259,7 @@ func (x *EVPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(127)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15039,6 +42272,7 @@ func (x *EVPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15049,7 +42283,7 @@ func (x *EVPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15062,6 +42296,7 @@ func (x *EVPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15072,7 +42307,7 @@ func (x *EVPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15085,6 +42320,7 @@ func (x *EVPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15095,7 +42331,7 @@ func (x *EVPresentReactivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15108,6 +42344,7 @@ func (x *EVPresentReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15118,7 +42355,7 @@ func (x *EVPresentReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15131,6 +42368,7 @@ func (x *EVPresentReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15141,7 +42379,7 @@ func (x *EVPresentReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15154,6 +42392,7 @@ func (x *EVPresentReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15164,7 +42403,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15177,6 +42416,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15187,7 +42427,7 @@ func (x *EVReactivePowerLimits) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15200,6 +42440,7 @@ func (x *EVReactivePowerLimits) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15210,7 +42451,7 @@ func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(31)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15223,6 +42464,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15233,7 +42475,7 @@ func (x *EVSEMaximumChargePowerFragment) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(163)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15246,6 +42488,7 @@ func (x *EVSEMaximumChargePowerFragment) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15256,7 +42499,7 @@ func (x *EVSEMaximumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15269,6 +42512,7 @@ func (x *EVSEMaximumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15279,7 +42523,7 @@ func (x *EVSEMaximumChargePowerL2Fragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(164)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15292,6 +42536,7 @@ func (x *EVSEMaximumChargePowerL2Fragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15302,7 +42547,7 @@ func (x *EVSEMaximumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15315,6 +42560,7 @@ func (x *EVSEMaximumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15325,7 +42571,7 @@ func (x *EVSEMaximumChargePowerL3Fragment) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15338,6 +42584,7 @@ func (x *EVSEMaximumChargePowerL3Fragment) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15348,7 +42595,7 @@ func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(299)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15361,6 +42608,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15371,7 +42619,7 @@ func (x *EVSEMaximumDischargePowerFragment) AppendEXIFragment(dst []byte, opt ex
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15384,6 +42632,7 @@ func (x *EVSEMaximumDischargePowerFragment) DecodeEXIFragment(b []byte, opt exi.
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15394,7 +42643,7 @@ func (x *EVSEMaximumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(300)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15407,6 +42656,7 @@ func (x *EVSEMaximumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15417,7 +42667,7 @@ func (x *EVSEMaximumDischargePowerL2Fragment) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15430,6 +42680,7 @@ func (x *EVSEMaximumDischargePowerL2Fragment) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15440,7 +42691,7 @@ func (x *EVSEMaximumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(301)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15453,6 +42704,7 @@ func (x *EVSEMaximumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15463,7 +42715,7 @@ func (x *EVSEMaximumDischargePowerL3Fragment) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15476,6 +42728,7 @@ func (x *EVSEMaximumDischargePowerL3Fragment) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15486,7 +42739,7 @@ func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15499,6 +42752,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15509,7 +42763,7 @@ func (x *EVSEMinimumChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15522,6 +42776,7 @@ func (x *EVSEMinimumChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15532,7 +42787,7 @@ func (x *EVSEMinimumChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15545,6 +42800,7 @@ func (x *EVSEMinimumChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15555,7 +42811,7 @@ func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(302)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15568,6 +42824,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15578,7 +42835,7 @@ func (x *EVSEMinimumDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(303)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15591,6 +42848,7 @@ func (x *EVSEMinimumDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15601,7 +42859,7 @@ func (x *EVSEMinimumDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(304)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15614,6 +42872,7 @@ func (x *EVSEMinimumDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15624,7 +42883,7 @@ func (x *EVSENominalChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(43)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15637,6 +42896,7 @@ func (x *EVSENominalChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15647,7 +42907,7 @@ func (x *EVSENominalChargePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15660,6 +42920,7 @@ func (x *EVSENominalChargePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15670,7 +42931,7 @@ func (x *EVSENominalChargePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15683,6 +42944,7 @@ func (x *EVSENominalChargePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15693,7 +42955,7 @@ func (x *EVSENominalDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(46)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15706,6 +42968,7 @@ func (x *EVSENominalDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15716,7 +42979,7 @@ func (x *EVSENominalDischargePowerL2) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15729,6 +42992,7 @@ func (x *EVSENominalDischargePowerL2) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15739,7 +43003,7 @@ func (x *EVSENominalDischargePowerL3) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15752,6 +43016,7 @@ func (x *EVSENominalDischargePowerL3) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15762,7 +43027,7 @@ func (x *EVSENominalFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15775,6 +43040,7 @@ func (x *EVSENominalFrequency) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15785,7 +43051,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(339)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15798,6 +43064,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15808,7 +43075,7 @@ func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(39)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15821,6 +43088,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15831,7 +43099,7 @@ func (x *EVSEPresentActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15844,6 +43112,7 @@ func (x *EVSEPresentActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15854,7 +43123,7 @@ func (x *EVSEPresentActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(41)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15867,6 +43136,7 @@ func (x *EVSEPresentActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15877,7 +43147,7 @@ func (x *EVSEPresentActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15890,6 +43160,7 @@ func (x *EVSEPresentActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15900,7 +43171,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(337)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15913,6 +43184,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15923,7 +43195,7 @@ func (x *EVSETargetActivePower) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15936,6 +43208,7 @@ func (x *EVSETargetActivePower) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15946,7 +43219,7 @@ func (x *EVSETargetActivePowerL2) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(155)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15959,6 +43232,7 @@ func (x *EVSETargetActivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15969,7 +43243,7 @@ func (x *EVSETargetActivePowerL3) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -15982,6 +43256,7 @@ func (x *EVSETargetActivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -15992,7 +43267,7 @@ func (x *EVSETargetFrequency) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(360)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16005,6 +43280,7 @@ func (x *EVSETargetFrequency) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16015,7 +43291,7 @@ func (x *EVSETargetReactivePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(157)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16028,6 +43304,7 @@ func (x *EVSETargetReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16038,7 +43315,7 @@ func (x *EVSETargetReactivePowerL2) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16051,6 +43328,7 @@ func (x *EVSETargetReactivePowerL2) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16061,7 +43339,7 @@ func (x *EVSETargetReactivePowerL3) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16074,6 +43352,7 @@ func (x *EVSETargetReactivePowerL3) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16084,7 +43363,7 @@ func (x *EVSessionTotalDischargeEnergyAvailable) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(16)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16097,6 +43376,7 @@ func (x *EVSessionTotalDischargeEnergyAvailable) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16107,7 +43387,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16120,6 +43400,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16130,7 +43411,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(351)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16143,6 +43424,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16153,7 +43435,7 @@ func (x *Excitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16166,6 +43448,7 @@ func (x *Excitation) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16176,7 +43459,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(262)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16189,6 +43472,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16199,7 +43483,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16212,6 +43496,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16222,7 +43507,7 @@ func (x *Fstart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16235,6 +43520,7 @@ func (x *Fstart) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16245,7 +43531,7 @@ func (x *Fstop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16258,6 +43544,7 @@ func (x *Fstop) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16268,7 +43555,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(254)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16281,6 +43568,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16291,7 +43579,7 @@ func (x *GridConnectionModeFragment) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16304,6 +43592,7 @@ func (x *GridConnectionModeFragment) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16314,7 +43603,7 @@ func (x *GridEventCondition) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16327,6 +43616,7 @@ func (x *GridEventCondition) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16337,7 +43627,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(241)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16350,6 +43640,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16360,7 +43651,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(284)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16373,6 +43664,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16383,7 +43675,7 @@ func (x *HysteresisControl) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16396,6 +43688,7 @@ func (x *HysteresisControl) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16406,7 +43699,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(316)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16419,6 +43712,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16429,7 +43723,7 @@ func (x *IntentionalDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16442,6 +43736,7 @@ func (x *IntentionalDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16452,7 +43747,7 @@ func (x *IntentionalDelayFstop) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16465,6 +43760,7 @@ func (x *IntentionalDelayFstop) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16475,7 +43771,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(257)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16488,6 +43784,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16498,7 +43795,7 @@ func (x *LockInValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16511,6 +43808,7 @@ func (x *LockInValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16521,7 +43819,7 @@ func (x *LockOutValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16534,6 +43832,7 @@ func (x *LockOutValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16544,7 +43843,7 @@ func (x *LockValueUnitFragment) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16557,6 +43856,7 @@ func (x *LockValueUnitFragment) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16567,7 +43867,7 @@ func (x *MaximumLevelDCInjection) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16580,6 +43880,7 @@ func (x *MaximumLevelDCInjection) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16590,7 +43891,7 @@ func (x *MaximumPowerAsymmetry) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16603,6 +43904,7 @@ func (x *MaximumPowerAsymmetry) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16613,7 +43915,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(310)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16626,6 +43928,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16636,7 +43939,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(341)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16649,6 +43952,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16659,7 +43963,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(340)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16672,6 +43976,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16682,7 +43987,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(317)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16695,6 +44000,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16705,7 +44011,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(346)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16718,6 +44024,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16728,7 +44035,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(347)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16741,6 +44048,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16751,7 +44059,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(348)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16764,6 +44072,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16774,7 +44083,7 @@ func (x *MinCosPhi) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16787,6 +44096,7 @@ func (x *MinCosPhi) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16797,7 +44107,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16810,6 +44120,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16820,7 +44131,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(261)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16833,6 +44144,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16843,7 +44155,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(338)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16856,6 +44168,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16866,7 +44179,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(354)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16879,6 +44192,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16889,7 +44203,7 @@ func (x *FrequencyWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16902,6 +44216,7 @@ func (x *FrequencyWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16912,7 +44227,7 @@ func (x *OverVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16925,6 +44240,7 @@ func (x *OverVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16935,7 +44251,7 @@ func (x *OverVoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16948,6 +44264,7 @@ func (x *OverVoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16958,7 +44275,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(356)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16971,6 +44288,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -16981,7 +44299,7 @@ func (x *FaultRideThrough) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -16994,6 +44312,7 @@ func (x *FaultRideThrough) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17004,7 +44323,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(253)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17017,6 +44336,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17027,7 +44347,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(273)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17040,6 +44360,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17050,7 +44371,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(275)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17063,6 +44384,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17073,7 +44395,7 @@ func (x *PT1ResponseActivePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17086,6 +44408,7 @@ func (x *PT1ResponseActivePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17096,7 +44419,7 @@ func (x *PT1ResponseReactivePower) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17109,6 +44432,7 @@ func (x *PT1ResponseReactivePower) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17119,7 +44443,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(259)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17132,6 +44456,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17142,7 +44467,7 @@ func (x *PowerReferenceFragment) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17155,6 +44480,7 @@ func (x *PowerReferenceFragment) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17165,7 +44491,7 @@ func (x *PowerUpRamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17178,6 +44504,7 @@ func (x *PowerUpRamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17188,7 +44515,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(307)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17201,6 +44528,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17211,7 +44539,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(256)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17224,6 +44552,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17234,7 +44563,7 @@ func (x *ReactivePowerSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17247,6 +44576,7 @@ func (x *ReactivePowerSupport) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17257,7 +44587,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(349)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17270,6 +44600,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17280,7 +44611,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(313)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17293,6 +44624,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17303,7 +44635,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(311)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17316,6 +44648,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17326,7 +44659,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(312)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17339,6 +44672,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17349,7 +44683,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(296)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17362,6 +44696,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17372,7 +44707,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(365)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17385,6 +44720,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17395,7 +44731,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(277)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17408,6 +44744,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17418,7 +44755,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(258)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17431,6 +44768,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17441,7 +44779,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(285)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17454,6 +44792,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17464,7 +44803,7 @@ func (x *SetpointValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17477,6 +44816,7 @@ func (x *SetpointValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17487,7 +44827,7 @@ func (x *Slope) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17500,6 +44840,7 @@ func (x *Slope) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17510,7 +44851,7 @@ func (x *StepResponseTimeConstantActivePower) AppendEXIFragment(dst []byte, opt 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17523,6 +44864,7 @@ func (x *StepResponseTimeConstantActivePower) DecodeEXIFragment(b []byte, opt ex
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17533,7 +44875,7 @@ func (x *StepResponseTimeConstantReactivePower) AppendEXIFragment(dst []byte, op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17546,6 +44888,7 @@ func (x *StepResponseTimeConstantReactivePower) DecodeEXIFragment(b []byte, opt 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17556,7 +44899,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17569,6 +44912,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17579,7 +44923,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(357)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17592,6 +44936,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17602,7 +44947,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(358)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17615,6 +44960,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17625,7 +44971,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(350)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17638,6 +44984,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17648,7 +44995,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(286)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17661,6 +45008,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17671,7 +45019,7 @@ func (x *UStart) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17684,6 +45032,7 @@ func (x *UStart) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17694,7 +45043,7 @@ func (x *UStop) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17707,6 +45056,7 @@ func (x *UStop) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17717,7 +45067,7 @@ func (x *UnderFrequencyWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17730,6 +45080,7 @@ func (x *UnderFrequencyWatt) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17740,7 +45091,7 @@ func (x *UnderVoltageLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17753,6 +45104,7 @@ func (x *UnderVoltageLimit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17763,7 +45115,7 @@ func (x *UnderVoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17776,6 +45128,7 @@ func (x *UnderVoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17786,7 +45139,7 @@ func (x *UndervoltageFaultRideThrough) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17799,6 +45152,7 @@ func (x *UndervoltageFaultRideThrough) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17809,7 +45163,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17822,6 +45176,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17832,7 +45187,7 @@ func (x *DERCurve) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17845,6 +45200,7 @@ func (x *DERCurve) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17855,7 +45211,7 @@ func (x *VoltWatt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17868,6 +45224,7 @@ func (x *VoltWatt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17878,7 +45235,7 @@ func (x *VoltageLimitStartFRT) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17891,6 +45248,7 @@ func (x *VoltageLimitStartFRT) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17901,7 +45259,7 @@ func (x *VoltageLimitStopFRT) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17914,6 +45272,7 @@ func (x *VoltageLimitStopFRT) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17924,7 +45283,7 @@ func (x *VoltageRecoveryLimit) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17937,6 +45296,7 @@ func (x *VoltageRecoveryLimit) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17947,7 +45307,7 @@ func (x *VoltageRideThroughNegativeCurveKFactor) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17960,6 +45320,7 @@ func (x *VoltageRideThroughNegativeCurveKFactor) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17970,7 +45331,7 @@ func (x *VoltageRideThroughPositiveCurveKFactor) AppendEXIFragment(dst []byte, o
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -17983,6 +45344,7 @@ func (x *VoltageRideThroughPositiveCurveKFactor) DecodeEXIFragment(b []byte, opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -17993,7 +45355,7 @@ func (x *WattCosPhi) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18006,6 +45368,7 @@ func (x *WattCosPhi) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18016,7 +45379,7 @@ func (x *WattVar) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18029,6 +45392,7 @@ func (x *WattVar) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18039,7 +45403,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(271)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18052,6 +45416,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18062,7 +45427,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(270)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18075,6 +45440,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18085,7 +45451,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(266)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18098,6 +45464,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18108,7 +45475,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(265)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18121,6 +45488,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18131,7 +45499,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(268)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18144,6 +45512,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18154,7 +45523,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(267)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18167,6 +45536,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18177,7 +45547,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(269)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18190,6 +45560,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18200,7 +45571,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(245)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18213,6 +45584,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18223,7 +45595,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(255)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18236,6 +45608,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18246,7 +45619,7 @@ func (x *ZeroCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18259,6 +45632,7 @@ func (x *ZeroCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18269,7 +45643,7 @@ func (x *XUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18282,6 +45656,7 @@ func (x *XUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18292,7 +45667,7 @@ func (x *XValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18305,6 +45680,7 @@ func (x *XValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18315,7 +45691,7 @@ func (x *YUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18328,6 +45704,7 @@ func (x *YUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18338,7 +45715,7 @@ func (x *SetpointExcitation) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -18351,6 +45728,7 @@ func (x *SetpointExcitation) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -18368,46 +45746,57 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(DERACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(DERDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(DERDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(DERScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(DERScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(CanonicalizationMethod)
@@ -18420,10 +45809,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 242:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(Transform)
@@ -18436,6 +45827,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 247:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(KeyInfo)
@@ -18444,10 +45836,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 250:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(KeyValue)
@@ -18456,6 +45850,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 263:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(X509Data)
@@ -18476,10 +45871,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 280:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(SignatureProperty)
@@ -18488,74 +45885,92 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 252:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 305:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 336:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 297:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 335:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 364:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 362:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 334:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 363:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 318:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 361:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -18587,46 +46002,57 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(DERACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 30:
 		x := new(DERACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(DERDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(DERDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(DERScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 214:
 		x := new(DERScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 235:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 236:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 237:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 248:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 238:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 239:
 		x := new(CanonicalizationMethod)
@@ -18639,10 +46065,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 242:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 243:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 244:
 		x := new(Transform)
@@ -18655,6 +46083,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 247:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 249:
 		x := new(KeyInfo)
@@ -18663,10 +46092,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 250:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 278:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 251:
 		x := new(KeyValue)
@@ -18675,6 +46106,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 263:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 264:
 		x := new(X509Data)
@@ -18695,10 +46127,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 280:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 281:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 282:
 		x := new(SignatureProperty)
@@ -18707,914 +46141,1142 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 252:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 260:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 283:
 		x := new(ACChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 295:
 		x := new(ACChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 305:
 		x := new(ACChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 336:
 		x := new(ACChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 287:
 		x := new(ACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 297:
 		x := new(ACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 288:
 		x := new(BPTACCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 298:
 		x := new(BPTACCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 335:
 		x := new(ScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 364:
 		x := new(ScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 327:
 		x := new(BPTScheduledACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 362:
 		x := new(BPTScheduledACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 334:
 		x := new(DynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 363:
 		x := new(DynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 318:
 		x := new(BPTDynamicACCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 361:
 		x := new(BPTDynamicACCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(ActivePowerSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 355:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 352:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 343:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 345:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 315:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 344:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 342:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 314:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 353:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(DataTuple)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(CurveDataPointsList)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(DERControl)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 178:
 		x := new(DSOCosPhiSetpoint)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 179:
 		x := new(DSOCosPhiSetpointValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 180:
 		x := new(DSOCosPhiSetpointValueL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 181:
 		x := new(DSOCosPhiSetpointValueL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 169:
 		x := new(DSOMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 170:
 		x := new(DSOMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 171:
 		x := new(DSOMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 172:
 		x := new(DSOQSetpoint)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 173:
 		x := new(DSOQSetpointValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(DSOQSetpointValueL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 175:
 		x := new(DSOQSetpointValueL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(DeactivationTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 306:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(EVMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(EVMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(EVMaximumChargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 19:
 		x := new(EVMaximumChargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(EVMaximumChargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 289:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(EVMaximumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 290:
 		x := new(EVMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(EVMaximumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 291:
 		x := new(EVMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(EVMaximumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(EVMaximumDischargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(EVMaximumDischargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(EVMaximumDischargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 325:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(EVMaximumV2XEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 7:
 		x := new(EVMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(EVMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(EVMinimumChargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(EVMinimumChargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(EVMinimumChargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 292:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 13:
 		x := new(EVMinimumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 293:
 		x := new(EVMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 14:
 		x := new(EVMinimumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 294:
 		x := new(EVMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(EVMinimumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(EVMinimumDischargeReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(EVMinimumDischargeReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(EVMinimumDischargeReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 326:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EVMinimumV2XEnergyRequestFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVOperatingMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 127:
 		x := new(EVPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(EVPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(EVPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(EVPresentReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(EVPresentReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(EVPresentReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 9:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 17:
 		x := new(EVReactivePowerLimits)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 163:
 		x := new(EVSEMaximumChargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(EVSEMaximumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 164:
 		x := new(EVSEMaximumChargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(EVSEMaximumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(EVSEMaximumChargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 299:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(EVSEMaximumDischargePowerFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 300:
 		x := new(EVSEMaximumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(EVSEMaximumDischargePowerL2Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 301:
 		x := new(EVSEMaximumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVSEMaximumDischargePowerL3Fragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(EVSEMinimumChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(EVSEMinimumChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 302:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 303:
 		x := new(EVSEMinimumDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 304:
 		x := new(EVSEMinimumDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 43:
 		x := new(EVSENominalChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(EVSENominalChargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(EVSENominalChargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 46:
 		x := new(EVSENominalDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVSENominalDischargePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVSENominalDischargePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(EVSENominalFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 339:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 39:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(EVSEPresentActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 41:
 		x := new(EVSEPresentActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(EVSEPresentActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 337:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(EVSETargetActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 155:
 		x := new(EVSETargetActivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSETargetActivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 360:
 		x := new(EVSETargetFrequency)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 157:
 		x := new(EVSETargetReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSETargetReactivePowerL2)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(EVSETargetReactivePowerL3)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(EVSessionTotalDischargeEnergyAvailable)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 351:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(Excitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 262:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(Fstart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(Fstop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 254:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(GridConnectionModeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(GridEventCondition)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 241:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 284:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(HysteresisControl)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 316:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(IntentionalDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(IntentionalDelayFstop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 257:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(LockInValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(LockOutValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(LockValueUnitFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(MaximumLevelDCInjection)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(MaximumPowerAsymmetry)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 310:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 341:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 340:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 317:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 346:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 347:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 348:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(MinCosPhi)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 261:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 338:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 354:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(FrequencyWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(OverVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(OverVoltageRecoveryLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 356:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(FaultRideThrough)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 253:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 273:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 275:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(PT1ResponseActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(PT1ResponseReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 259:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(PowerReferenceFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(PowerUpRamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 307:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 256:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(ReactivePowerSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 349:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 313:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 311:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 312:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 296:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 365:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 277:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 258:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 285:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(SetpointValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(Slope)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(StepResponseTimeConstantActivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(StepResponseTimeConstantReactivePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 357:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 358:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 350:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 286:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(UStart)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(UStop)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(UnderFrequencyWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(UnderVoltageLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(UnderVoltageRecoveryLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(UndervoltageFaultRideThrough)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(DERCurve)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(VoltWatt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(VoltageLimitStartFRT)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(VoltageLimitStopFRT)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(VoltageRecoveryLimit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(VoltageRideThroughNegativeCurveKFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(VoltageRideThroughPositiveCurveKFactor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(WattCosPhi)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(WattVar)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 271:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 270:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 266:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 265:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 268:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 267:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 269:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 245:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 255:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(ZeroCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(XUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(XValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(YUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(SetpointExcitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

@@ -354,40 +354,90 @@ type ACDPVehiclePositioningReq struct {
 }
 
 func (x *ACDPVehiclePositioningReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(47, x.EVMobilityStatus)
-	e.BoolElement(48, x.EVPositioningSupport)
+	e.Code(0, 2)
+	e.PutBool(10, x.EVMobilityStatus)
+	e.Code(0, 3)
+	e.PutBool(10, x.EVPositioningSupport)
+	e.Code(0, 2)
 }
 
 func (x *ACDPVehiclePositioningReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPVehiclePositioningReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 47:
-				x.EVMobilityStatus = d.ElementBool()
-			case 48:
-				x.EVPositioningSupport = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMobilityStatus = d.BoolElement(47)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPositioningSupport = d.BoolElement(48)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -400,45 +450,117 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeStamp))
+	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
-				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeStamp = uint64(d.UintElement(3))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -453,66 +575,167 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -521,14 +744,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -542,59 +823,141 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(4, 3)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -603,14 +966,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -690,84 +1088,337 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -778,31 +1429,56 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -811,14 +1487,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -894,44 +1599,105 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1050,58 +1816,198 @@ type ACDPVehiclePositioningRes struct {
 }
 
 func (x *ACDPVehiclePositioningRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(50, int(x.ResponseCode))
-	e.EnumElement(51, int(x.EVSEProcessing))
-	e.BoolElement(52, x.EVSEPositioningSupport)
-	e.IntElement(53, int64(x.EVRelativeXDeviation))
-	e.IntElement(54, int64(x.EVRelativeYDeviation))
-	e.IntElement(55, int64(x.ContactWindowXc))
-	e.IntElement(56, int64(x.ContactWindowYc))
-	e.BoolElement(57, x.EVInChargePosition)
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(12, int(x.EVSEProcessing))
+	e.Code(0, 3)
+	e.PutBool(10, x.EVSEPositioningSupport)
+	e.Code(0, 3)
+	e.PutInt(13, int64(x.EVRelativeXDeviation))
+	e.Code(0, 3)
+	e.PutInt(13, int64(x.EVRelativeYDeviation))
+	e.Code(0, 3)
+	e.PutInt(13, int64(x.ContactWindowXc))
+	e.Code(0, 3)
+	e.PutInt(13, int64(x.ContactWindowYc))
+	e.Code(0, 3)
+	e.PutBool(10, x.EVInChargePosition)
+	e.Code(0, 2)
 }
 
 func (x *ACDPVehiclePositioningRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPVehiclePositioningRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 50:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 51:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 52:
-				x.EVSEPositioningSupport = d.ElementBool()
-			case 53:
-				x.EVRelativeXDeviation = int16(d.ElementInt())
-			case 54:
-				x.EVRelativeYDeviation = int16(d.ElementInt())
-			case 55:
-				x.ContactWindowXc = int16(d.ElementInt())
-			case 56:
-				x.ContactWindowYc = int16(d.ElementInt())
-			case 57:
-				x.EVInChargePosition = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(50))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = Processing(d.EnumElement(51))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPositioningSupport = d.BoolElement(52)
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVRelativeXDeviation = int16(d.IntElement(53))
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVRelativeYDeviation = int16(d.IntElement(54))
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContactWindowXc = int16(d.IntElement(55))
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ContactWindowYc = int16(d.IntElement(56))
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVInChargePosition = d.BoolElement(57)
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1113,37 +2019,72 @@ type ACDPConnectReq struct {
 }
 
 func (x *ACDPConnectReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(59, int(x.EVElectricalChargingDeviceStatus))
+	e.Code(0, 2)
+	e.PutEnum(14, int(x.EVElectricalChargingDeviceStatus))
+	e.Code(0, 2)
 }
 
 func (x *ACDPConnectReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPConnectReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 59:
-				x.EVElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.EnumElement(59))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1158,46 +2099,126 @@ type ACDPConnectRes struct {
 }
 
 func (x *ACDPConnectRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(50, int(x.ResponseCode))
-	e.EnumElement(61, int(x.EVSEProcessing))
-	e.EnumElement(62, int(x.EVSEElectricalChargingDeviceStatus))
-	e.EnumElement(63, int(x.EVSEMechanicalChargingDeviceStatus))
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(12, int(x.EVSEProcessing))
+	e.Code(0, 3)
+	e.PutEnum(14, int(x.EVSEElectricalChargingDeviceStatus))
+	e.Code(0, 3)
+	e.PutEnum(15, int(x.EVSEMechanicalChargingDeviceStatus))
+	e.Code(0, 2)
 }
 
 func (x *ACDPConnectRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPConnectRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 50:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 61:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			case 62:
-				x.EVSEElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.ElementEnum())
-			case 63:
-				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(50))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = Processing(d.EnumElement(61))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEElectricalChargingDeviceStatus = ElectricalChargingDeviceStatus(d.EnumElement(62))
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.EnumElement(63))
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1209,40 +2230,77 @@ type ACDPSystemStatusReq struct {
 }
 
 func (x *ACDPSystemStatusReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(67)
+	e.Code(0, 1)
 	x.EVTechnicalStatus.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *ACDPSystemStatusReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPSystemStatusReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 67:
-				x.EVTechnicalStatus = old.EVTechnicalStatus
-				x.EVTechnicalStatus.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTechnicalStatus = old.EVTechnicalStatus
+				if !d.Down() {
+					return
+				}
+				x.EVTechnicalStatus.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1260,90 +2318,474 @@ type EVTechnicalStatus struct {
 }
 
 func (x *EVTechnicalStatus) encodeEXI(e *exi.Encoder) {
-	e.BoolElement(68, x.EVReadyToCharge)
-	e.BoolElement(69, x.EVImmobilizationRequest)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutBool(10, x.EVReadyToCharge)
+	st = 1
+	e.Code(0, 3)
+	e.PutBool(10, x.EVImmobilizationRequest)
+	st = 2
+	e.Code(0, 1)
 	if x.EVImmobilized != nil {
-		e.BoolElement(70, *x.EVImmobilized)
+		e.Code(0, 4)
+		e.PutBool(10, *x.EVImmobilized)
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.EVWLANStrength != nil {
-		e.StartElement(71)
-		x.EVWLANStrength.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.EVWLANStrength.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVWLANStrength.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVCPStatus != nil {
-		e.EnumElement(74, int(*x.EVCPStatus))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutEnum(17, int(*x.EVCPStatus))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 4)
+			e.PutEnum(17, int(*x.EVCPStatus))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutEnum(17, int(*x.EVCPStatus))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSOC != nil {
-		e.UintElement(75, uint64(*x.EVSOC))
+		switch st {
+		case 2:
+			e.Code(6, 4)
+			e.PutUint(18, uint64(*x.EVSOC))
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 4)
+			e.PutUint(18, uint64(*x.EVSOC))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 4)
+			e.PutUint(18, uint64(*x.EVSOC))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 4)
+			e.PutUint(18, uint64(*x.EVSOC))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVErrorCode != nil {
-		e.EnumElement(76, int(*x.EVErrorCode))
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			e.PutEnum(19, int(*x.EVErrorCode))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 4)
+			e.PutEnum(19, int(*x.EVErrorCode))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutEnum(19, int(*x.EVErrorCode))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutEnum(19, int(*x.EVErrorCode))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 3)
+			e.PutEnum(19, int(*x.EVErrorCode))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVTimeout != nil {
-		e.BoolElement(77, *x.EVTimeout)
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			e.PutBool(10, *x.EVTimeout)
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 4)
+			e.PutBool(10, *x.EVTimeout)
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutBool(10, *x.EVTimeout)
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutBool(10, *x.EVTimeout)
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 3)
+			e.PutBool(10, *x.EVTimeout)
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutBool(10, *x.EVTimeout)
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *EVTechnicalStatus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = EVTechnicalStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 68:
-				x.EVReadyToCharge = d.ElementBool()
-			case 69:
-				x.EVImmobilizationRequest = d.ElementBool()
-			case 70:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVReadyToCharge = d.BoolElement(68)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVImmobilizationRequest = d.BoolElement(69)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVImmobilized = old.EVImmobilized
 				if x.EVImmobilized == nil {
 					x.EVImmobilized = new(bool)
 				}
-				*x.EVImmobilized = d.ElementBool()
-			case 71:
+				*x.EVImmobilized = d.BoolElement(70)
+				st = 3
+			case 1:
 				x.EVWLANStrength = old.EVWLANStrength
 				if x.EVWLANStrength == nil {
 					x.EVWLANStrength = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVWLANStrength.decodeEXI(d)
-			case 74:
+				d.Up()
+				st = 4
+			case 2:
 				x.EVCPStatus = old.EVCPStatus
 				if x.EVCPStatus == nil {
 					x.EVCPStatus = new(CpStatus)
 				}
-				*x.EVCPStatus = CpStatus(d.ElementEnum())
-			case 75:
+				*x.EVCPStatus = CpStatus(d.EnumElement(74))
+				st = 5
+			case 3:
 				x.EVSOC = old.EVSOC
 				if x.EVSOC == nil {
 					x.EVSOC = new(uint8)
 				}
-				*x.EVSOC = uint8(d.ElementUint())
-			case 76:
+				*x.EVSOC = uint8(d.UintElement(75))
+				st = 6
+			case 4:
 				x.EVErrorCode = old.EVErrorCode
 				if x.EVErrorCode == nil {
 					x.EVErrorCode = new(ErrorCode)
 				}
-				*x.EVErrorCode = ErrorCode(d.ElementEnum())
-			case 77:
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
+				st = 7
+			case 5:
 				x.EVTimeout = old.EVTimeout
 				if x.EVTimeout == nil {
 					x.EVTimeout = new(bool)
 				}
-				*x.EVTimeout = d.ElementBool()
+				*x.EVTimeout = d.BoolElement(77)
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVWLANStrength = old.EVWLANStrength
+				if x.EVWLANStrength == nil {
+					x.EVWLANStrength = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVWLANStrength.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVCPStatus = old.EVCPStatus
+				if x.EVCPStatus == nil {
+					x.EVCPStatus = new(CpStatus)
+				}
+				*x.EVCPStatus = CpStatus(d.EnumElement(74))
+				st = 5
+			case 2:
+				x.EVSOC = old.EVSOC
+				if x.EVSOC == nil {
+					x.EVSOC = new(uint8)
+				}
+				*x.EVSOC = uint8(d.UintElement(75))
+				st = 6
+			case 3:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
+				st = 7
+			case 4:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				*x.EVTimeout = d.BoolElement(77)
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVCPStatus = old.EVCPStatus
+				if x.EVCPStatus == nil {
+					x.EVCPStatus = new(CpStatus)
+				}
+				*x.EVCPStatus = CpStatus(d.EnumElement(74))
+				st = 5
+			case 1:
+				x.EVSOC = old.EVSOC
+				if x.EVSOC == nil {
+					x.EVSOC = new(uint8)
+				}
+				*x.EVSOC = uint8(d.UintElement(75))
+				st = 6
+			case 2:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
+				st = 7
+			case 3:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				*x.EVTimeout = d.BoolElement(77)
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSOC = old.EVSOC
+				if x.EVSOC == nil {
+					x.EVSOC = new(uint8)
+				}
+				*x.EVSOC = uint8(d.UintElement(75))
+				st = 6
+			case 1:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
+				st = 7
+			case 2:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				*x.EVTimeout = d.BoolElement(77)
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVErrorCode = old.EVErrorCode
+				if x.EVErrorCode == nil {
+					x.EVErrorCode = new(ErrorCode)
+				}
+				*x.EVErrorCode = ErrorCode(d.EnumElement(76))
+				st = 7
+			case 1:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				*x.EVTimeout = d.BoolElement(77)
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTimeout = old.EVTimeout
+				if x.EVTimeout == nil {
+					x.EVTimeout = new(bool)
+				}
+				*x.EVTimeout = d.BoolElement(77)
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1355,33 +2797,66 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(72, int64(x.Exponent))
-	e.IntElement(73, int64(x.Value))
+	e.Code(0, 2)
+	e.PutInt(16, int64(x.Exponent))
+	e.Code(0, 3)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 72:
-				x.Exponent = int8(d.ElementInt())
-			case 73:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Exponent = int8(d.IntElement(72))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Value = int16(d.IntElement(73))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1402,64 +2877,234 @@ type ACDPSystemStatusRes struct {
 }
 
 func (x *ACDPSystemStatusRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(50, int(x.ResponseCode))
-	e.EnumElement(79, int(x.EVSEMechanicalChargingDeviceStatus))
-	e.BoolElement(80, x.EVSEReadyToCharge)
-	e.EnumElement(81, int(x.EVSEIsolationStatus))
-	e.BoolElement(82, x.EVSEDisabled)
-	e.BoolElement(83, x.EVSEUtilityInterruptEvent)
-	e.BoolElement(84, x.EVSEEmergencyShutdown)
-	e.BoolElement(85, x.EVSEMalfunction)
-	e.BoolElement(86, x.EVInChargePosition)
-	e.BoolElement(87, x.EVAssociationStatus)
+	e.Code(0, 2)
+	e.PutEnum(11, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(15, int(x.EVSEMechanicalChargingDeviceStatus))
+	e.Code(0, 3)
+	e.PutBool(10, x.EVSEReadyToCharge)
+	e.Code(0, 3)
+	e.PutEnum(20, int(x.EVSEIsolationStatus))
+	e.Code(0, 3)
+	e.PutBool(10, x.EVSEDisabled)
+	e.Code(0, 3)
+	e.PutBool(10, x.EVSEUtilityInterruptEvent)
+	e.Code(0, 3)
+	e.PutBool(10, x.EVSEEmergencyShutdown)
+	e.Code(0, 3)
+	e.PutBool(10, x.EVSEMalfunction)
+	e.Code(0, 3)
+	e.PutBool(10, x.EVInChargePosition)
+	e.Code(0, 3)
+	e.PutBool(10, x.EVAssociationStatus)
+	e.Code(0, 2)
 }
 
 func (x *ACDPSystemStatusRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ACDPSystemStatusRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 50:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 79:
-				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.ElementEnum())
-			case 80:
-				x.EVSEReadyToCharge = d.ElementBool()
-			case 81:
-				x.EVSEIsolationStatus = IsolationStatus(d.ElementEnum())
-			case 82:
-				x.EVSEDisabled = d.ElementBool()
-			case 83:
-				x.EVSEUtilityInterruptEvent = d.ElementBool()
-			case 84:
-				x.EVSEEmergencyShutdown = d.ElementBool()
-			case 85:
-				x.EVSEMalfunction = d.ElementBool()
-			case 86:
-				x.EVInChargePosition = d.ElementBool()
-			case 87:
-				x.EVAssociationStatus = d.ElementBool()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(50))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMechanicalChargingDeviceStatus = MechanicalChargingDeviceStatus(d.EnumElement(79))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEReadyToCharge = d.BoolElement(80)
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEIsolationStatus = IsolationStatus(d.EnumElement(81))
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEDisabled = d.BoolElement(82)
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEUtilityInterruptEvent = d.BoolElement(83)
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEEmergencyShutdown = d.BoolElement(84)
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMalfunction = d.BoolElement(85)
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVInChargePosition = d.BoolElement(86)
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVAssociationStatus = d.BoolElement(87)
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1469,21 +3114,30 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1493,21 +3147,30 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1540,61 +3203,333 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.P = d.BinaryElement(20, old.P[:0])
+				st = 1
+			case 1:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 2:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Q = d.BinaryElement(23, old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 1:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.J = d.BinaryElement(24, old.J[:0])
+				st = 5
+			case 1:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1606,34 +3541,79 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1646,65 +3626,186 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1732,33 +3833,72 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.X509IssuerName = d.StringElement(33)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.X509SerialNumber = d.BigIntElement(34)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1802,47 +3942,71 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -1851,14 +4015,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1870,47 +4097,77 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(92)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(92)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(92)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(92)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 92:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -1919,14 +4176,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(92)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(92)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(92)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1990,120 +4301,960 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(94, uint64(*x.PresentSOC))
+		e.Code(0, 5)
+		e.PutUint(18, uint64(*x.PresentSOC))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(95, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 5)
+			e.PutUint(18, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 5)
+			e.PutUint(18, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(96, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 5)
+			e.PutUint(18, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 5)
+			e.PutUint(18, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 5)
+			e.PutUint(18, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(97, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 5)
+			e.PutUint(18, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 5)
+			e.PutUint(18, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 5)
+			e.PutUint(18, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 5)
+			e.PutUint(18, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(98, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(8, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 1:
+			e.Code(6, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(21, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(99, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(10, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 1:
+			e.Code(8, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 2:
+			e.Code(6, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 4)
+			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 4)
+			e.PutUint(21, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(100, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(12, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 1:
+			e.Code(10, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 2:
+			e.Code(8, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 5)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 4)
+			e.PutUint(21, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(101, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(14, 5)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 1:
+			e.Code(12, 5)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 2:
+			e.Code(10, 5)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 5)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 4)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 4)
+			e.PutBool(10, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(102)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(103, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(18, 5)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 1:
+			e.Code(16, 5)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 2:
+			e.Code(14, 5)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 3:
+			e.Code(12, 5)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 4:
+			e.Code(10, 4)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 5:
+			e.Code(8, 4)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 6:
+			e.Code(6, 4)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 7:
+			e.Code(4, 4)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 8:
+			e.Code(2, 3)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 9:
+			e.Code(0, 3)
+			e.PutBool(10, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 94:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				*x.PresentSOC = uint8(d.ElementUint())
-			case 95:
+				*x.PresentSOC = uint8(d.UintElement(94))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 96:
+				*x.MinimumSOC = uint8(d.UintElement(95))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 97:
+				*x.TargetSOC = uint8(d.UintElement(96))
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				*x.MaximumSOC = uint8(d.ElementUint())
-			case 98:
+				*x.MaximumSOC = uint8(d.UintElement(97))
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 99:
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 100:
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 101:
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				*x.ChargingComplete = d.ElementBool()
-			case 102:
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(95))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(96))
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(97))
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(96))
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(97))
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(97))
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(98))
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(99))
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(100))
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(101)
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(103)
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2115,33 +5266,66 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(106, uint64(x.NotificationMaxDelay))
-	e.EnumElement(107, int(x.EVSENotification))
+	e.Code(0, 2)
+	e.PutUint(22, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(23, int(x.EVSENotification))
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 106:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 107:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(106))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EvseNotification(d.EnumElement(107))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2159,84 +5343,478 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(109, x.MeterID)
-	e.UintElement(110, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 6, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(111, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 4)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(112, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(113, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(114, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(25, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(25, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(25, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(25, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(115, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			e.PutInt(13, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 4)
+			e.PutInt(13, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutInt(13, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutInt(13, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 3)
+			e.PutInt(13, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(116, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 109:
-				x.MeterID = d.ElementString()
-			case 110:
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 111:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterID = d.StringElement(109)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(110))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 112:
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(111))
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 113:
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(112))
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 114:
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 115:
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(113))
+				st = 5
+			case 3:
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				*x.MeterStatus = int16(d.ElementInt())
-			case 116:
+				*x.MeterStatus = int16(d.IntElement(115))
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(116))
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(112))
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(113))
+				st = 5
+			case 2:
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(115))
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(116))
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(113))
+				st = 5
+			case 1:
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(115))
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(116))
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterSignature = d.BinaryElement(114, old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(115))
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(116))
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(115))
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(116))
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(116))
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2252,78 +5830,213 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(118, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
-		e.StartElement(119)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(122)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(123)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(124)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(125)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 118:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 119:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(118))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -2336,14 +6049,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2355,40 +6332,77 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(120)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(121)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 120:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 121:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2400,37 +6414,72 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(126, uint64(x.TaxRuleID))
-	e.StartElement(127)
+	e.Code(0, 2)
+	e.PutUint(26, uint64(x.TaxRuleID))
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 126:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 127:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TaxRuleID = uint32(d.UintElement(126))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2493,28 +6542,63 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2525,27 +6609,62 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2556,27 +6675,62 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2587,25 +6741,49 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 6, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2616,25 +6794,49 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2645,25 +6847,49 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2687,25 +6913,49 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2716,25 +6966,49 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2745,25 +7019,49 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2774,25 +7072,49 @@ type ContactWindowXc struct {
 }
 
 func (x *ContactWindowXc) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ContactWindowXc) decodeEXI(d *exi.Decoder) {
 	*x = ContactWindowXc{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 14})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2803,25 +7125,49 @@ type ContactWindowYc struct {
 }
 
 func (x *ContactWindowYc) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ContactWindowYc) decodeEXI(d *exi.Decoder) {
 	*x = ContactWindowYc{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 15})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2845,25 +7191,49 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(21, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2874,25 +7244,49 @@ type EVAssociationStatus struct {
 }
 
 func (x *EVAssociationStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVAssociationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVAssociationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2903,25 +7297,49 @@ type EVCPStatus struct {
 }
 
 func (x *EVCPStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(17, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVCPStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVCPStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = CpStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 17})
+				x.Value = CpStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2932,25 +7350,49 @@ type EVElectricalChargingDeviceStatus struct {
 }
 
 func (x *EVElectricalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVElectricalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVElectricalChargingDeviceStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ElectricalChargingDeviceStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 18})
+				x.Value = ElectricalChargingDeviceStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2961,25 +7403,49 @@ type EVErrorCode struct {
 }
 
 func (x *EVErrorCode) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(19, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVErrorCode) decodeEXI(d *exi.Decoder) {
 	*x = EVErrorCode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ErrorCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 19})
+				x.Value = ErrorCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2990,25 +7456,49 @@ type EVImmobilizationRequest struct {
 }
 
 func (x *EVImmobilizationRequest) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVImmobilizationRequest) decodeEXI(d *exi.Decoder) {
 	*x = EVImmobilizationRequest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 20})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3019,25 +7509,49 @@ type EVImmobilized struct {
 }
 
 func (x *EVImmobilized) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVImmobilized) decodeEXI(d *exi.Decoder) {
 	*x = EVImmobilized{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 21})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3048,25 +7562,49 @@ type EVInChargePosition struct {
 }
 
 func (x *EVInChargePosition) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVInChargePosition) decodeEXI(d *exi.Decoder) {
 	*x = EVInChargePosition{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 22})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3103,25 +7641,49 @@ type EVMobilityStatus struct {
 }
 
 func (x *EVMobilityStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVMobilityStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVMobilityStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 23})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3132,25 +7694,49 @@ type EVPositioningSupport struct {
 }
 
 func (x *EVPositioningSupport) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVPositioningSupport) decodeEXI(d *exi.Decoder) {
 	*x = EVPositioningSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 24})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3161,25 +7747,49 @@ type EVReadyToCharge struct {
 }
 
 func (x *EVReadyToCharge) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVReadyToCharge) decodeEXI(d *exi.Decoder) {
 	*x = EVReadyToCharge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 25})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3190,25 +7800,49 @@ type EVRelativeXDeviation struct {
 }
 
 func (x *EVRelativeXDeviation) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVRelativeXDeviation) decodeEXI(d *exi.Decoder) {
 	*x = EVRelativeXDeviation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 26})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3219,25 +7853,49 @@ type EVRelativeYDeviation struct {
 }
 
 func (x *EVRelativeYDeviation) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVRelativeYDeviation) decodeEXI(d *exi.Decoder) {
 	*x = EVRelativeYDeviation{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 27})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3248,25 +7906,49 @@ type EVSEDisabled struct {
 }
 
 func (x *EVSEDisabled) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEDisabled) decodeEXI(d *exi.Decoder) {
 	*x = EVSEDisabled{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 28})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3277,25 +7959,49 @@ type EVSEElectricalChargingDeviceStatus struct {
 }
 
 func (x *EVSEElectricalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEElectricalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEElectricalChargingDeviceStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ElectricalChargingDeviceStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 5, Local: 29})
+				x.Value = ElectricalChargingDeviceStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3306,25 +8012,49 @@ type EVSEEmergencyShutdown struct {
 }
 
 func (x *EVSEEmergencyShutdown) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEEmergencyShutdown) decodeEXI(d *exi.Decoder) {
 	*x = EVSEEmergencyShutdown{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 30})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3335,25 +8065,49 @@ type EVSEIsolationStatus struct {
 }
 
 func (x *EVSEIsolationStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(20, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEIsolationStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEIsolationStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = IsolationStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 31})
+				x.Value = IsolationStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3364,25 +8118,49 @@ type EVSEMalfunction struct {
 }
 
 func (x *EVSEMalfunction) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEMalfunction) decodeEXI(d *exi.Decoder) {
 	*x = EVSEMalfunction{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 32})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3393,25 +8171,49 @@ type EVSEMechanicalChargingDeviceStatus struct {
 }
 
 func (x *EVSEMechanicalChargingDeviceStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(15, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEMechanicalChargingDeviceStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEMechanicalChargingDeviceStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = MechanicalChargingDeviceStatus(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 33})
+				x.Value = MechanicalChargingDeviceStatus(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3422,25 +8224,49 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(23, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(23, exi.QName{URI: 6, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3451,25 +8277,49 @@ type EVSEPositioningSupport struct {
 }
 
 func (x *EVSEPositioningSupport) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEPositioningSupport) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPositioningSupport{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3480,25 +8330,49 @@ type EVSEProcessing struct {
 }
 
 func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(12, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 35})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3509,25 +8383,49 @@ type EVSEReadyToCharge struct {
 }
 
 func (x *EVSEReadyToCharge) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEReadyToCharge) decodeEXI(d *exi.Decoder) {
 	*x = EVSEReadyToCharge{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 36})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3538,25 +8436,49 @@ type EVSEUtilityInterruptEvent struct {
 }
 
 func (x *EVSEUtilityInterruptEvent) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEUtilityInterruptEvent) decodeEXI(d *exi.Decoder) {
 	*x = EVSEUtilityInterruptEvent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 37})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3567,25 +8489,49 @@ type EVSOC struct {
 }
 
 func (x *EVSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSOC) decodeEXI(d *exi.Decoder) {
 	*x = EVSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 38})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3609,25 +8555,49 @@ type EVTimeout struct {
 }
 
 func (x *EVTimeout) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVTimeout) decodeEXI(d *exi.Decoder) {
 	*x = EVTimeout{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 41})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3664,28 +8634,63 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3696,25 +8701,49 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(16, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3725,28 +8754,63 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3757,25 +8821,49 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3786,25 +8874,49 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3815,28 +8927,63 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3847,25 +8994,49 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3876,27 +9047,62 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(24, exi.QName{URI: 6, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(24, exi.QName{URI: 6, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3907,25 +9113,49 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(10, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 6, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3936,28 +9166,63 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(25, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(25, exi.QName{URI: 6, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3968,25 +9233,49 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3997,25 +9286,49 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4026,25 +9339,49 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4055,28 +9392,63 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4087,25 +9459,49 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(22, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(22, exi.QName{URI: 6, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4142,28 +9538,63 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4174,28 +9605,63 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4206,28 +9672,63 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4238,28 +9739,63 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4270,25 +9806,49 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4299,28 +9859,63 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4331,25 +9926,49 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(21, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4360,25 +9979,49 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(21, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4389,25 +10032,49 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(21, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 6, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4418,25 +10085,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(11, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 6, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4447,28 +10138,63 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4479,28 +10205,63 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4511,28 +10272,63 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 6, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4543,25 +10339,49 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(18, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 6, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4572,25 +10392,49 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(26, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(26, exi.QName{URI: 6, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4601,25 +10445,49 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4630,25 +10498,49 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 6, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4659,25 +10551,49 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(13, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 6, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4688,28 +10604,63 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4720,28 +10671,63 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4752,27 +10738,62 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4796,28 +10817,63 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4828,25 +10884,49 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4857,27 +10937,62 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4888,27 +11003,62 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4919,28 +11069,63 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4953,7 +11138,7 @@ func (x *ACDPVehiclePositioningReq) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -4967,6 +11152,7 @@ func (x *ACDPVehiclePositioningReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -4977,7 +11163,7 @@ func (x *ACDPVehiclePositioningReq) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -4990,6 +11176,7 @@ func (x *ACDPVehiclePositioningReq) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5001,7 +11188,7 @@ func (x *ACDPVehiclePositioningRes) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5015,6 +11202,7 @@ func (x *ACDPVehiclePositioningRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5025,7 +11213,7 @@ func (x *ACDPVehiclePositioningRes) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5038,6 +11226,7 @@ func (x *ACDPVehiclePositioningRes) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5049,7 +11238,7 @@ func (x *ACDPConnectReqElement) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5063,6 +11252,7 @@ func (x *ACDPConnectReqElement) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5073,7 +11263,7 @@ func (x *ACDPConnectReqElement) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5086,6 +11276,7 @@ func (x *ACDPConnectReqElement) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5097,7 +11288,7 @@ func (x *ACDPConnectResElement) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5111,6 +11302,7 @@ func (x *ACDPConnectResElement) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5121,7 +11313,7 @@ func (x *ACDPConnectResElement) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5134,6 +11326,7 @@ func (x *ACDPConnectResElement) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5145,7 +11338,7 @@ func (x *ACDPDisconnectReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5159,6 +11352,7 @@ func (x *ACDPDisconnectReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5169,7 +11363,7 @@ func (x *ACDPDisconnectReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5182,6 +11376,7 @@ func (x *ACDPDisconnectReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5193,7 +11388,7 @@ func (x *ACDPDisconnectRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, erro
 	e.Reset(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5207,6 +11402,7 @@ func (x *ACDPDisconnectRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5217,7 +11413,7 @@ func (x *ACDPDisconnectRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5230,6 +11426,7 @@ func (x *ACDPDisconnectRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5241,7 +11438,7 @@ func (x *ACDPSystemStatusReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5255,6 +11452,7 @@ func (x *ACDPSystemStatusReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5265,7 +11463,7 @@ func (x *ACDPSystemStatusReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5278,6 +11476,7 @@ func (x *ACDPSystemStatusReq) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5289,7 +11488,7 @@ func (x *ACDPSystemStatusRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5303,6 +11502,7 @@ func (x *ACDPSystemStatusRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5313,7 +11513,7 @@ func (x *ACDPSystemStatusRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5326,6 +11526,7 @@ func (x *ACDPSystemStatusRes) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5337,7 +11538,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5351,6 +11552,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5361,7 +11563,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5374,6 +11576,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5385,7 +11588,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5399,6 +11602,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5409,7 +11613,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5422,6 +11626,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5433,7 +11638,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5447,6 +11652,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5457,7 +11663,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5470,6 +11676,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5481,7 +11688,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5495,6 +11702,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5505,7 +11713,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5518,6 +11726,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5529,7 +11738,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5543,6 +11752,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5553,7 +11763,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5566,6 +11776,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5673,7 +11884,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5687,6 +11898,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5697,7 +11909,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5710,6 +11922,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5721,7 +11934,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5735,6 +11948,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5745,7 +11959,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5758,6 +11972,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5865,7 +12080,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5879,6 +12094,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5889,7 +12105,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5902,6 +12118,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5961,7 +12178,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5975,6 +12192,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -5985,7 +12203,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -5998,6 +12216,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6009,7 +12228,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6023,6 +12242,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6033,7 +12253,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6046,6 +12266,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6105,7 +12326,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6119,6 +12340,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6129,7 +12351,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6142,6 +12364,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6345,7 +12568,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6359,6 +12582,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6369,7 +12593,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6382,6 +12606,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6393,7 +12618,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6407,6 +12632,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6417,7 +12643,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6430,6 +12656,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6489,7 +12716,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6503,6 +12730,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6513,7 +12741,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6526,6 +12754,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6537,7 +12766,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6551,6 +12780,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6561,7 +12791,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6574,6 +12804,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6584,7 +12815,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6597,6 +12828,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6607,7 +12839,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(123)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6620,6 +12852,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6630,7 +12863,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(120)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6643,6 +12876,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6653,7 +12887,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(111)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6666,6 +12900,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6676,7 +12911,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6689,6 +12924,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6699,7 +12935,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(102)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6712,6 +12948,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6722,7 +12959,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(112)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6735,6 +12972,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6745,7 +12983,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(110)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6758,6 +12996,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6768,7 +13007,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6781,6 +13020,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6791,7 +13031,7 @@ func (x *ContactWindowXc) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6804,6 +13044,7 @@ func (x *ContactWindowXc) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6814,7 +13055,7 @@ func (x *ContactWindowYc) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6827,6 +13068,7 @@ func (x *ContactWindowYc) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6837,7 +13079,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(121)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6850,6 +13092,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6860,7 +13103,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6873,6 +13116,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6883,7 +13127,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6896,6 +13140,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6906,7 +13151,7 @@ func (x *EVAssociationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6919,6 +13164,7 @@ func (x *EVAssociationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6929,7 +13175,7 @@ func (x *EVCPStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6942,6 +13188,7 @@ func (x *EVCPStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6952,7 +13199,7 @@ func (x *EVElectricalChargingDeviceStatus) AppendEXIFragment(dst []byte, opt exi
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6965,6 +13212,7 @@ func (x *EVElectricalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi.O
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6975,7 +13223,7 @@ func (x *EVErrorCode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6988,6 +13236,7 @@ func (x *EVErrorCode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6998,7 +13247,7 @@ func (x *EVImmobilizationRequest) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7011,6 +13260,7 @@ func (x *EVImmobilizationRequest) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7021,7 +13271,7 @@ func (x *EVImmobilized) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7034,6 +13284,7 @@ func (x *EVImmobilized) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7044,7 +13295,7 @@ func (x *EVInChargePosition) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7057,6 +13308,7 @@ func (x *EVInChargePosition) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7067,7 +13319,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7080,6 +13332,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7090,7 +13343,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7103,6 +13356,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7113,7 +13367,7 @@ func (x *EVMobilityStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7126,6 +13380,7 @@ func (x *EVMobilityStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7136,7 +13391,7 @@ func (x *EVPositioningSupport) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7149,6 +13404,7 @@ func (x *EVPositioningSupport) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7159,7 +13415,7 @@ func (x *EVReadyToCharge) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7172,6 +13428,7 @@ func (x *EVReadyToCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7182,7 +13439,7 @@ func (x *EVRelativeXDeviation) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7195,6 +13452,7 @@ func (x *EVRelativeXDeviation) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7205,7 +13463,7 @@ func (x *EVRelativeYDeviation) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7218,6 +13476,7 @@ func (x *EVRelativeYDeviation) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7228,7 +13487,7 @@ func (x *EVSEDisabled) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7241,6 +13500,7 @@ func (x *EVSEDisabled) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7251,7 +13511,7 @@ func (x *EVSEElectricalChargingDeviceStatus) AppendEXIFragment(dst []byte, opt e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7264,6 +13524,7 @@ func (x *EVSEElectricalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7274,7 +13535,7 @@ func (x *EVSEEmergencyShutdown) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7287,6 +13548,7 @@ func (x *EVSEEmergencyShutdown) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7297,7 +13559,7 @@ func (x *EVSEIsolationStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7310,6 +13572,7 @@ func (x *EVSEIsolationStatus) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7320,7 +13583,7 @@ func (x *EVSEMalfunction) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7333,6 +13596,7 @@ func (x *EVSEMalfunction) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7343,7 +13607,7 @@ func (x *EVSEMechanicalChargingDeviceStatus) AppendEXIFragment(dst []byte, opt e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7356,6 +13620,7 @@ func (x *EVSEMechanicalChargingDeviceStatus) DecodeEXIFragment(b []byte, opt exi
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7366,7 +13631,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(107)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7379,6 +13644,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7389,7 +13655,7 @@ func (x *EVSEPositioningSupport) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7402,6 +13668,7 @@ func (x *EVSEPositioningSupport) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7412,7 +13679,7 @@ func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7425,6 +13692,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7435,7 +13703,7 @@ func (x *EVSEReadyToCharge) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7448,6 +13716,7 @@ func (x *EVSEReadyToCharge) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7458,7 +13727,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(105)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7471,6 +13740,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7481,7 +13751,7 @@ func (x *EVSEUtilityInterruptEvent) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7494,6 +13764,7 @@ func (x *EVSEUtilityInterruptEvent) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7504,7 +13775,7 @@ func (x *EVSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7517,6 +13788,7 @@ func (x *EVSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7527,7 +13799,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(128)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7540,6 +13812,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7550,7 +13823,7 @@ func (x *EVTechnicalStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7563,6 +13836,7 @@ func (x *EVTechnicalStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7573,7 +13847,7 @@ func (x *EVTimeout) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7586,6 +13860,7 @@ func (x *EVTimeout) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7596,7 +13871,7 @@ func (x *EVWLANStrength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7609,6 +13884,7 @@ func (x *EVWLANStrength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7619,7 +13895,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7632,6 +13908,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7642,7 +13919,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7655,6 +13932,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7665,7 +13943,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7678,6 +13956,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7688,7 +13967,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7701,6 +13980,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7711,7 +13991,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7724,6 +14004,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7734,7 +14015,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7747,6 +14028,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7757,7 +14039,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(103)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7770,6 +14052,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7780,7 +14063,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7793,6 +14076,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7803,7 +14087,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7816,6 +14100,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7826,7 +14111,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(109)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7839,6 +14124,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7849,7 +14135,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(108)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7862,6 +14148,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7872,7 +14159,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(104)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7885,6 +14172,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7895,7 +14183,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7908,6 +14196,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7918,7 +14207,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7931,6 +14220,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7941,7 +14231,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7954,6 +14244,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7964,7 +14255,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7977,6 +14268,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7987,7 +14279,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8000,6 +14292,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8010,7 +14303,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(106)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8023,6 +14316,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8033,7 +14327,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(122)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8046,6 +14340,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8056,7 +14351,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(124)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8069,6 +14364,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8079,7 +14375,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8092,6 +14388,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8102,7 +14399,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8115,6 +14412,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8125,7 +14423,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8138,6 +14436,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8148,7 +14447,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8161,6 +14460,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8171,7 +14471,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8184,6 +14484,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8194,7 +14495,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8207,6 +14508,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8217,7 +14519,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8230,6 +14532,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8240,7 +14543,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8253,6 +14556,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8263,7 +14567,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8276,6 +14580,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8286,7 +14591,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(99)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8299,6 +14604,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8309,7 +14615,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8322,6 +14628,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8332,7 +14639,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8345,6 +14652,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8355,7 +14663,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8368,6 +14676,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8378,7 +14687,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8391,6 +14700,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8401,7 +14711,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8414,6 +14724,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8424,7 +14735,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8437,6 +14748,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8447,7 +14759,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(125)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8460,6 +14772,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8470,7 +14783,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(126)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8483,6 +14796,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8493,7 +14807,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8506,6 +14820,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8516,7 +14831,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8529,6 +14844,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8539,7 +14855,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8552,6 +14868,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8562,7 +14879,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8575,6 +14892,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8585,7 +14903,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8598,6 +14916,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8608,7 +14927,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8621,6 +14940,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8631,7 +14951,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8644,6 +14964,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8654,7 +14975,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8667,6 +14988,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8677,7 +14999,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8690,6 +15012,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8700,7 +15023,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8713,6 +15036,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8723,7 +15047,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8736,6 +15060,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8746,7 +15071,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8759,6 +15084,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8776,54 +15102,67 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(ACDPVehiclePositioningReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ACDPVehiclePositioningRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(ACDPConnectReqElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(ACDPConnectResElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(ACDPDisconnectReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACDPDisconnectRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(ACDPSystemStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(ACDPSystemStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -8836,10 +15175,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -8852,6 +15193,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -8860,10 +15202,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -8872,6 +15216,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -8892,10 +15237,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 90:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(SignatureProperty)
@@ -8904,10 +15251,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -8939,54 +15288,67 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(ACDPVehiclePositioningReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ACDPVehiclePositioningRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(ACDPConnectReqElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(ACDPConnectResElement)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(ACDPDisconnectReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(ACDPDisconnectRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(ACDPSystemStatusReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(ACDPSystemStatusRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -8999,10 +15361,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -9015,6 +15379,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -9023,10 +15388,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -9035,6 +15402,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -9055,10 +15423,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 90:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(SignatureProperty)
@@ -9067,390 +15437,487 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 123:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 120:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 111:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 102:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 112:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 110:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(ContactWindowXc)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(ContactWindowYc)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 121:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(EVAssociationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVCPStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVElectricalChargingDeviceStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(EVErrorCode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVImmobilizationRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVImmobilized)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVInChargePosition)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(EVMobilityStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVPositioningSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVReadyToCharge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVRelativeXDeviation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVRelativeYDeviation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVSEDisabled)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(EVSEElectricalChargingDeviceStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(EVSEEmergencyShutdown)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVSEIsolationStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(EVSEMalfunction)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(EVSEMechanicalChargingDeviceStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 107:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVSEPositioningSupport)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(EVSEReadyToCharge)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 105:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(EVSEUtilityInterruptEvent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 128:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVTechnicalStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(EVTimeout)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVWLANStrength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 103:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 109:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 108:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 104:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 106:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 122:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 124:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 99:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 125:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 126:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)

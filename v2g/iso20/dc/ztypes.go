@@ -206,6 +206,8 @@ type DCChargeParameterDiscoveryReq struct {
 }
 
 func (x *DCChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDCCPDReqEnergyTransferMode != nil) + present(x.DCCPDReqEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -214,56 +216,117 @@ func (x *DCChargeParameterDiscoveryReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.BPTDCCPDReqEnergyTransferMode != nil {
-		e.StartElement(47)
+		e.Code(0, 2)
 		x.BPTDCCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.DCCPDReqEnergyTransferMode != nil {
-		e.StartElement(61)
-		x.DCCPDReqEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 2)
+			x.DCCPDReqEnergyTransferMode.encodeEXI(e)
+			st = 2
+		case 2:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCChargeParameterDiscoveryReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeParameterDiscoveryReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 47:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDCCPDReqEnergyTransferMode = old.BPTDCCPDReqEnergyTransferMode
 				if x.BPTDCCPDReqEnergyTransferMode == nil {
 					x.BPTDCCPDReqEnergyTransferMode = new(BPTDCCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDCCPDReqEnergyTransferMode.decodeEXI(d)
-			case 61:
+				d.Up()
+				st = 2
+			case 1:
 				x.DCCPDReqEnergyTransferMode = old.DCCPDReqEnergyTransferMode
 				if x.DCCPDReqEnergyTransferMode == nil {
 					x.DCCPDReqEnergyTransferMode = new(DCCPDReqEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCCPDReqEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -276,45 +339,117 @@ type MessageHeader struct {
 }
 
 func (x *MessageHeader) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(2, x.SessionID)
-	e.UintElement(3, uint64(x.TimeStamp))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if len(x.SessionID) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(0, x.SessionID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeStamp))
+	st = 2
+	e.Code(0, 1)
 	if x.Signature != nil {
-		e.StartElement(4)
+		e.Code(0, 2)
 		x.Signature.encodeEXI(e)
-		e.EndElement()
+		st = 3
+	}
+	switch st {
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MessageHeader) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MessageHeader{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 2:
-				x.SessionID = d.ElementBinary(old.SessionID[:0])
-			case 3:
-				x.TimeStamp = uint64(d.ElementUint())
-			case 4:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.SessionID = d.BinaryElement(2, old.SessionID[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeStamp = uint64(d.UintElement(3))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Signature = old.Signature
 				if x.Signature == nil {
 					x.Signature = new(Signature)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Signature.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -329,66 +464,167 @@ type Signature struct {
 }
 
 func (x *Signature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(5)
-	x.SignedInfo.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(15)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.SignedInfo.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.SignatureValue.encodeEXI(e)
-	e.EndElement()
+	st = 3
 	if x.KeyInfo != nil {
-		e.StartElement(16)
+		e.Code(0, 2)
+		e.Enter(16)
 		x.KeyInfo.encodeEXI(e)
 		e.EndElement()
+		st = 4
 	}
 	for i := range x.Object {
-		e.StartElement(46)
-		x.Object[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(1, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		case 5:
+			e.Code(0, 2)
+			e.Enter(46)
+			x.Object[i].encodeEXI(e)
+			e.EndElement()
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(2, 2)
+	case 4:
+		e.Code(1, 2)
+	case 5:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Signature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Signature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
+				x.SignedInfo.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 5:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignedInfo = old.SignedInfo
+				if !d.Down() {
+					return
+				}
 				x.SignedInfo.decodeEXI(d)
-			case 15:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureValue = old.SignatureValue
+				if !d.Down() {
+					return
+				}
 				x.SignatureValue.decodeEXI(d)
-			case 16:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.KeyInfo = old.KeyInfo
 				if x.KeyInfo == nil {
 					x.KeyInfo = new(KeyInfo)
 				}
+				d.Enter(16)
 				x.KeyInfo.decodeEXI(d)
-			case 46:
+				st = 4
+			case 1:
 				if x.Object == nil {
 					x.Object = old.Object[:0]
 				}
@@ -397,14 +633,72 @@ func (x *Signature) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Object = append(x.Object, Object{})
 				}
+				d.Enter(46)
 				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Object == nil {
+					x.Object = old.Object[:0]
+				}
+				if n := len(x.Object); n < cap(x.Object) {
+					x.Object = x.Object[:n+1]
+				} else {
+					x.Object = append(x.Object, Object{})
+				}
+				d.Enter(46)
+				x.Object[len(x.Object)-1].decodeEXI(d)
+				st = 5
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -418,59 +712,141 @@ type SignedInfo struct {
 }
 
 func (x *SignedInfo) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
-	e.StartElement(6)
-	x.CanonicalizationMethod.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(7)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		e.Enter(6)
+		x.CanonicalizationMethod.encodeEXI(e)
+		e.EndElement()
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	e.Enter(7)
 	x.SignatureMethod.encodeEXI(e)
 	e.EndElement()
+	st = 3
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 3:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		case 4:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 3:
+		e.Code(4, 3)
+	case 4:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignedInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
+				x.CanonicalizationMethod.decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 6:
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.CanonicalizationMethod = old.CanonicalizationMethod
+				d.Enter(6)
 				x.CanonicalizationMethod.decodeEXI(d)
-			case 7:
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.SignatureMethod = old.SignatureMethod
+				d.Enter(7)
 				x.SignatureMethod.decodeEXI(d)
-			case 9:
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -479,14 +855,49 @@ func (x *SignedInfo) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -566,84 +977,337 @@ type Reference struct {
 }
 
 func (x *Reference) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 3)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(13)
-	x.DigestMethod.encodeEXI(e)
-	e.EndElement()
-	e.BinaryElement(14, x.DigestValue)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		e.Enter(13)
+		x.DigestMethod.encodeEXI(e)
+		e.EndElement()
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
+	if len(x.DigestValue) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(5, x.DigestValue)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 6
+	e.Code(0, 1)
 }
 
 func (x *Reference) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Reference{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			case 2:
+				st = 1
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
-			case 1:
+				st = 2
+			case 2:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 3
+			case 3:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
-			case 13:
+				d.Up()
+				st = 4
+			case 4:
 				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
 				x.DigestMethod.decodeEXI(d)
-			case 14:
-				x.DigestValue = d.ElementBinary(old.DigestValue[:0])
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
+				x.Type = old.Type
+				if x.Type == nil {
+					x.Type = new(string)
+				}
+				*x.Type = d.String()
+				st = 2
+			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 2:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 4:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 3
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 3:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 2:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestMethod = old.DigestMethod
+				d.Enter(13)
+				x.DigestMethod.decodeEXI(d)
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.DigestValue = d.BinaryElement(14, old.DigestValue[:0])
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -654,31 +1318,56 @@ type Transforms struct {
 }
 
 func (x *Transforms) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Transform) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Transform {
-		e.StartElement(11)
-		x.Transform[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(0, 1)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		case 1:
+			e.Code(0, 2)
+			e.Enter(11)
+			x.Transform[i].encodeEXI(e)
+			e.EndElement()
+			st = 1
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Transforms) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Transforms{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 11:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				if x.Transform == nil {
 					x.Transform = old.Transform[:0]
 				}
@@ -687,14 +1376,43 @@ func (x *Transforms) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Transform = append(x.Transform, Transform{})
 				}
+				d.Enter(11)
 				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Transform == nil {
+					x.Transform = old.Transform[:0]
+				}
+				if n := len(x.Transform); n < cap(x.Transform) {
+					x.Transform = x.Transform[:n+1]
+				} else {
+					x.Transform = append(x.Transform, Transform{})
+				}
+				d.Enter(11)
+				x.Transform[len(x.Transform)-1].decodeEXI(d)
+				st = 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -770,44 +1488,105 @@ type SignatureValue struct {
 }
 
 func (x *SignatureValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.PutBinary(7, x.Value)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.PutBinary(7, x.Value)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
+				st = 1
+			case 1:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 50})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -928,97 +1707,317 @@ type BPTDCCPDReqEnergyTransferMode struct {
 }
 
 func (x *BPTDCCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(48)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(51)
+	st = 1
+	e.Code(0, 1)
 	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(52)
+	st = 2
+	e.Code(0, 1)
 	x.EVMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(53)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(54)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(55)
+	st = 5
+	e.Code(0, 1)
 	x.EVMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.TargetSOC != nil {
-		e.UintElement(56, uint64(*x.TargetSOC))
+		e.Code(0, 3)
+		e.PutUint(12, uint64(*x.TargetSOC))
+		st = 7
+		e.Code(0, 1)
 	}
-	e.StartElement(57)
-	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(58)
+	switch st {
+	case 6:
+		e.Code(1, 2)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVMaximumDischargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(59)
+	st = 9
+	e.Code(0, 1)
 	x.EVMaximumDischargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(60)
+	st = 10
+	e.Code(0, 1)
 	x.EVMinimumDischargeCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 11
+	e.Code(0, 1)
 }
 
 func (x *BPTDCCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDCCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargeCurrent = old.EVMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeCurrent.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 57:
+				*x.TargetSOC = uint8(d.UintElement(56))
+				st = 7
+			case 1:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 58:
-				x.EVMinimumDischargePower = old.EVMinimumDischargePower
-				x.EVMinimumDischargePower.decodeEXI(d)
-			case 59:
-				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
-				x.EVMaximumDischargeCurrent.decodeEXI(d)
-			case 60:
-				x.EVMinimumDischargeCurrent = old.EVMinimumDischargeCurrent
-				x.EVMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargeCurrent = old.EVMinimumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1030,33 +2029,66 @@ type RationalNumber struct {
 }
 
 func (x *RationalNumber) encodeEXI(e *exi.Encoder) {
-	e.IntElement(49, int64(x.Exponent))
-	e.IntElement(50, int64(x.Value))
+	e.Code(0, 2)
+	e.PutInt(10, int64(x.Exponent))
+	e.Code(0, 3)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 2)
 }
 
 func (x *RationalNumber) decodeEXI(d *exi.Decoder) {
 	*x = RationalNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 49:
-				x.Exponent = int8(d.ElementInt())
-			case 50:
-				x.Value = int16(d.ElementInt())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Exponent = int8(d.IntElement(49))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Value = int16(d.IntElement(50))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1073,73 +2105,213 @@ type DCCPDReqEnergyTransferMode struct {
 }
 
 func (x *DCCPDReqEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(48)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(51)
+	st = 1
+	e.Code(0, 1)
 	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(52)
+	st = 2
+	e.Code(0, 1)
 	x.EVMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(53)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(54)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(55)
+	st = 5
+	e.Code(0, 1)
 	x.EVMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.TargetSOC != nil {
-		e.UintElement(56, uint64(*x.TargetSOC))
+		e.Code(0, 3)
+		e.PutUint(12, uint64(*x.TargetSOC))
+		st = 7
+		e.Code(0, 1)
+	}
+	switch st {
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCCPDReqEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCPDReqEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 48:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 51:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 52:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 53:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargeCurrent = old.EVMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargeCurrent.decodeEXI(d)
-			case 54:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 55:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 56:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
+				*x.TargetSOC = uint8(d.UintElement(56))
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1153,6 +2325,8 @@ type DCChargeParameterDiscoveryRes struct {
 }
 
 func (x *DCChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDCCPDResEnergyTransferMode != nil) + present(x.DCCPDResEnergyTransferMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1161,59 +2335,137 @@ func (x *DCChargeParameterDiscoveryRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(63, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(13, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.BPTDCCPDResEnergyTransferMode != nil {
-		e.StartElement(64)
+		e.Code(0, 2)
 		x.BPTDCCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.DCCPDResEnergyTransferMode != nil {
-		e.StartElement(76)
-		x.DCCPDResEnergyTransferMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 2)
+			x.DCCPDResEnergyTransferMode.encodeEXI(e)
+			st = 3
+		case 3:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCChargeParameterDiscoveryRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeParameterDiscoveryRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 64:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDCCPDResEnergyTransferMode = old.BPTDCCPDResEnergyTransferMode
 				if x.BPTDCCPDResEnergyTransferMode == nil {
 					x.BPTDCCPDResEnergyTransferMode = new(BPTDCCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDCCPDResEnergyTransferMode.decodeEXI(d)
-			case 76:
+				d.Up()
+				st = 3
+			case 1:
 				x.DCCPDResEnergyTransferMode = old.DCCPDResEnergyTransferMode
 				if x.DCCPDResEnergyTransferMode == nil {
 					x.DCCPDResEnergyTransferMode = new(DCCPDResEnergyTransferMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DCCPDResEnergyTransferMode.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1234,99 +2486,320 @@ type BPTDCCPDResEnergyTransferMode struct {
 }
 
 func (x *BPTDCCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(65)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(66)
+	st = 1
+	e.Code(0, 1)
 	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(67)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(68)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEMinimumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(69)
+	st = 4
+	e.Code(0, 1)
 	x.EVSEMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(70)
+	st = 5
+	e.Code(0, 1)
 	x.EVSEMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(71)
+		e.Code(0, 2)
 		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		st = 7
 	}
-	e.StartElement(72)
-	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(73)
+	switch st {
+	case 6:
+		e.Code(1, 2)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 8
+	case 7:
+		e.Code(0, 1)
+		x.EVSEMaximumDischargePower.encodeEXI(e)
+		st = 8
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(74)
+	st = 9
+	e.Code(0, 1)
 	x.EVSEMaximumDischargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(75)
+	st = 10
+	e.Code(0, 1)
 	x.EVSEMinimumDischargeCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 11
+	e.Code(0, 1)
 }
 
 func (x *BPTDCCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDCCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 65:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargeCurrent = old.EVSEMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargeCurrent.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltage.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
-			case 72:
+				d.Up()
+				st = 7
+			case 1:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 73:
-				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
-				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 74:
-				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
-				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
-			case 75:
-				x.EVSEMinimumDischargeCurrent = old.EVSEMinimumDischargeCurrent
-				x.EVSEMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargeCurrent = old.EVSEMinimumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1343,75 +2816,216 @@ type DCCPDResEnergyTransferMode struct {
 }
 
 func (x *DCCPDResEnergyTransferMode) encodeEXI(e *exi.Encoder) {
-	e.StartElement(65)
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
 	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(66)
+	st = 1
+	e.Code(0, 1)
 	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(67)
+	st = 2
+	e.Code(0, 1)
 	x.EVSEMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(68)
+	st = 3
+	e.Code(0, 1)
 	x.EVSEMinimumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(69)
+	st = 4
+	e.Code(0, 1)
 	x.EVSEMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(70)
+	st = 5
+	e.Code(0, 1)
 	x.EVSEMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 6
 	if x.EVSEPowerRampLimitation != nil {
-		e.StartElement(71)
+		e.Code(0, 2)
 		x.EVSEPowerRampLimitation.encodeEXI(e)
-		e.EndElement()
+		st = 7
+	}
+	switch st {
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCCPDResEnergyTransferMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCPDResEnergyTransferMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 65:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 66:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 67:
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 68:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumChargeCurrent = old.EVSEMinimumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargeCurrent.decodeEXI(d)
-			case 69:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 70:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltage.decodeEXI(d)
-			case 71:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPowerRampLimitation = old.EVSEPowerRampLimitation
 				if x.EVSEPowerRampLimitation == nil {
 					x.EVSEPowerRampLimitation = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEPowerRampLimitation.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1422,34 +3036,54 @@ type DCCableCheckReq struct {
 }
 
 func (x *DCCableCheckReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DCCableCheckReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCableCheckReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1462,40 +3096,90 @@ type DCCableCheckRes struct {
 }
 
 func (x *DCCableCheckRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(63, int(x.ResponseCode))
-	e.EnumElement(79, int(x.EVSEProcessing))
+	e.Code(0, 2)
+	e.PutEnum(13, int(x.ResponseCode))
+	e.Code(0, 3)
+	e.PutEnum(14, int(x.EVSEProcessing))
+	e.Code(0, 2)
 }
 
 func (x *DCCableCheckRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCCableCheckRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 79:
-				x.EVSEProcessing = Processing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEProcessing = Processing(d.EnumElement(79))
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1509,49 +3193,118 @@ type DCPreChargeReq struct {
 }
 
 func (x *DCPreChargeReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(81, int(x.EVProcessing))
-	e.StartElement(82)
+	e.Code(0, 2)
+	e.PutEnum(14, int(x.EVProcessing))
+	e.Code(0, 2)
 	x.EVPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(83)
+	e.Code(0, 1)
 	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DCPreChargeReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCPreChargeReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 81:
-				x.EVProcessing = Processing(d.ElementEnum())
-			case 82:
-				x.EVPresentVoltage = old.EVPresentVoltage
-				x.EVPresentVoltage.decodeEXI(d)
-			case 83:
-				x.EVTargetVoltage = old.EVTargetVoltage
-				x.EVTargetVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVProcessing = Processing(d.EnumElement(81))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVTargetVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1564,43 +3317,95 @@ type DCPreChargeRes struct {
 }
 
 func (x *DCPreChargeRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(63, int(x.ResponseCode))
-	e.StartElement(85)
+	e.Code(0, 2)
+	e.PutEnum(13, int(x.ResponseCode))
+	e.Code(0, 2)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DCPreChargeRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCPreChargeRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 85:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1619,6 +3424,8 @@ type DCChargeLoopReq struct {
 }
 
 func (x *DCChargeLoopReq) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicDCCLReqControlMode != nil) + present(x.BPTScheduledDCCLReqControlMode != nil) + present(x.CLReqControlMode != nil) + present(x.DynamicDCCLReqControlMode != nil) + present(x.ScheduledDCCLReqControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -1627,109 +3434,279 @@ func (x *DCChargeLoopReq) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
+	st = 1
 	if x.DisplayParameters != nil {
-		e.StartElement(87)
+		e.Code(0, 2)
 		x.DisplayParameters.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
-	e.BoolElement(98, x.MeterInfoRequested)
-	e.StartElement(99)
+	switch st {
+	case 1:
+		e.Code(2, 3)
+		e.PutBool(16, x.MeterInfoRequested)
+		st = 3
+		e.Code(0, 1)
+	case 2:
+		e.Code(0, 2)
+		e.PutBool(16, x.MeterInfoRequested)
+		st = 3
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 4
 	if x.BPTDynamicDCCLReqControlMode != nil {
-		e.StartElement(100)
+		e.Code(0, 3)
 		x.BPTDynamicDCCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 5
 	}
 	if x.BPTScheduledDCCLReqControlMode != nil {
-		e.StartElement(115)
-		x.BPTScheduledDCCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(1, 3)
+			x.BPTScheduledDCCLReqControlMode.encodeEXI(e)
+			st = 5
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLReqControlMode != nil {
-		e.StartElement(129)
-		x.CLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(2, 3)
+			x.CLReqControlMode.encodeEXI(e)
+			st = 5
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicDCCLReqControlMode != nil {
-		e.StartElement(130)
-		x.DynamicDCCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(3, 3)
+			x.DynamicDCCLReqControlMode.encodeEXI(e)
+			st = 5
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledDCCLReqControlMode != nil {
-		e.StartElement(131)
-		x.ScheduledDCCLReqControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 4:
+			e.Code(4, 3)
+			x.ScheduledDCCLReqControlMode.encodeEXI(e)
+			st = 5
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(20, 5)
+	case 5:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCChargeLoopReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeLoopReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 87:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DisplayParameters = old.DisplayParameters
 				if x.DisplayParameters == nil {
 					x.DisplayParameters = new(DisplayParameters)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DisplayParameters.decodeEXI(d)
-			case 98:
-				x.MeterInfoRequested = d.ElementBool()
-			case 99:
+				d.Up()
+				st = 2
+			case 1:
+				x.MeterInfoRequested = d.BoolElement(98)
+				st = 3
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfoRequested = d.BoolElement(98)
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVPresentVoltage = old.EVPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVPresentVoltage.decodeEXI(d)
-			case 100:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicDCCLReqControlMode = old.BPTDynamicDCCLReqControlMode
 				if x.BPTDynamicDCCLReqControlMode == nil {
 					x.BPTDynamicDCCLReqControlMode = new(BPTDynamicDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicDCCLReqControlMode.decodeEXI(d)
-			case 115:
+				d.Up()
+				st = 5
+			case 1:
 				x.BPTScheduledDCCLReqControlMode = old.BPTScheduledDCCLReqControlMode
 				if x.BPTScheduledDCCLReqControlMode == nil {
 					x.BPTScheduledDCCLReqControlMode = new(BPTScheduledDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledDCCLReqControlMode.decodeEXI(d)
-			case 129:
+				d.Up()
+				st = 5
+			case 2:
 				x.CLReqControlMode = old.CLReqControlMode
 				if x.CLReqControlMode == nil {
 					x.CLReqControlMode = new(CLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLReqControlMode.decodeEXI(d)
-			case 130:
+				d.Up()
+				st = 5
+			case 3:
 				x.DynamicDCCLReqControlMode = old.DynamicDCCLReqControlMode
 				if x.DynamicDCCLReqControlMode == nil {
 					x.DynamicDCCLReqControlMode = new(DynamicDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicDCCLReqControlMode.decodeEXI(d)
-			case 131:
+				d.Up()
+				st = 5
+			case 4:
 				x.ScheduledDCCLReqControlMode = old.ScheduledDCCLReqControlMode
 				if x.ScheduledDCCLReqControlMode == nil {
 					x.ScheduledDCCLReqControlMode = new(ScheduledDCCLReqControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledDCCLReqControlMode.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1749,120 +3726,960 @@ type DisplayParameters struct {
 }
 
 func (x *DisplayParameters) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.PresentSOC != nil {
-		e.UintElement(88, uint64(*x.PresentSOC))
+		e.Code(0, 5)
+		e.PutUint(12, uint64(*x.PresentSOC))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(89, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 5)
+			e.PutUint(12, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 5)
+			e.PutUint(12, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(90, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 5)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 5)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 5)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MaximumSOC != nil {
-		e.UintElement(91, uint64(*x.MaximumSOC))
+		switch st {
+		case 0:
+			e.Code(6, 5)
+			e.PutUint(12, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 5)
+			e.PutUint(12, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 5)
+			e.PutUint(12, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 5)
+			e.PutUint(12, uint64(*x.MaximumSOC))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMinimumSOC != nil {
-		e.UintElement(92, uint64(*x.RemainingTimeToMinimumSOC))
+		switch st {
+		case 0:
+			e.Code(8, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 1:
+			e.Code(6, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 2:
+			e.Code(4, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(15, uint64(*x.RemainingTimeToMinimumSOC))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToTargetSOC != nil {
-		e.UintElement(93, uint64(*x.RemainingTimeToTargetSOC))
+		switch st {
+		case 0:
+			e.Code(10, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 1:
+			e.Code(8, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 2:
+			e.Code(6, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 3:
+			e.Code(4, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 4:
+			e.Code(2, 4)
+			e.PutUint(15, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		case 5:
+			e.Code(0, 4)
+			e.PutUint(15, uint64(*x.RemainingTimeToTargetSOC))
+			st = 6
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.RemainingTimeToMaximumSOC != nil {
-		e.UintElement(94, uint64(*x.RemainingTimeToMaximumSOC))
+		switch st {
+		case 0:
+			e.Code(12, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 1:
+			e.Code(10, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 2:
+			e.Code(8, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 5)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 4)
+			e.PutUint(15, uint64(*x.RemainingTimeToMaximumSOC))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ChargingComplete != nil {
-		e.BoolElement(95, *x.ChargingComplete)
+		switch st {
+		case 0:
+			e.Code(14, 5)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 1:
+			e.Code(12, 5)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 2:
+			e.Code(10, 5)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 5)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 4)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 4)
+			e.PutBool(16, *x.ChargingComplete)
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BatteryEnergyCapacity != nil {
-		e.StartElement(96)
-		x.BatteryEnergyCapacity.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(8, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 1:
+			e.Code(7, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 2:
+			e.Code(6, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 3:
+			e.Code(5, 4)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 4:
+			e.Code(4, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 5:
+			e.Code(3, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.BatteryEnergyCapacity.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.InletHot != nil {
-		e.BoolElement(97, *x.InletHot)
+		switch st {
+		case 0:
+			e.Code(18, 5)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 1:
+			e.Code(16, 5)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 2:
+			e.Code(14, 5)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 3:
+			e.Code(12, 5)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 4:
+			e.Code(10, 4)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 5:
+			e.Code(8, 4)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 6:
+			e.Code(6, 4)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 7:
+			e.Code(4, 4)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 8:
+			e.Code(2, 3)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		case 9:
+			e.Code(0, 3)
+			e.PutBool(16, *x.InletHot)
+			st = 10
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(10, 4)
+	case 1:
+		e.Code(9, 4)
+	case 2:
+		e.Code(8, 4)
+	case 3:
+		e.Code(7, 4)
+	case 4:
+		e.Code(6, 3)
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DisplayParameters) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DisplayParameters{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 88:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.PresentSOC = old.PresentSOC
 				if x.PresentSOC == nil {
 					x.PresentSOC = new(uint8)
 				}
-				*x.PresentSOC = uint8(d.ElementUint())
-			case 89:
+				*x.PresentSOC = uint8(d.UintElement(88))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 90:
+				*x.MinimumSOC = uint8(d.UintElement(89))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 91:
+				*x.TargetSOC = uint8(d.UintElement(90))
+				st = 3
+			case 3:
 				x.MaximumSOC = old.MaximumSOC
 				if x.MaximumSOC == nil {
 					x.MaximumSOC = new(uint8)
 				}
-				*x.MaximumSOC = uint8(d.ElementUint())
-			case 92:
+				*x.MaximumSOC = uint8(d.UintElement(91))
+				st = 4
+			case 4:
 				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
 				if x.RemainingTimeToMinimumSOC == nil {
 					x.RemainingTimeToMinimumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMinimumSOC = uint32(d.ElementUint())
-			case 93:
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
+				st = 5
+			case 5:
 				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
 				if x.RemainingTimeToTargetSOC == nil {
 					x.RemainingTimeToTargetSOC = new(uint32)
 				}
-				*x.RemainingTimeToTargetSOC = uint32(d.ElementUint())
-			case 94:
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
+				st = 6
+			case 6:
 				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
 				if x.RemainingTimeToMaximumSOC == nil {
 					x.RemainingTimeToMaximumSOC = new(uint32)
 				}
-				*x.RemainingTimeToMaximumSOC = uint32(d.ElementUint())
-			case 95:
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 7:
 				x.ChargingComplete = old.ChargingComplete
 				if x.ChargingComplete == nil {
 					x.ChargingComplete = new(bool)
 				}
-				*x.ChargingComplete = d.ElementBool()
-			case 96:
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 8:
 				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
 				if x.BatteryEnergyCapacity == nil {
 					x.BatteryEnergyCapacity = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BatteryEnergyCapacity.decodeEXI(d)
-			case 97:
+				d.Up()
+				st = 9
+			case 9:
 				x.InletHot = old.InletHot
 				if x.InletHot == nil {
 					x.InletHot = new(bool)
 				}
-				*x.InletHot = d.ElementBool()
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 10:
+				return
+			case 11:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(89))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(90))
+				st = 3
+			case 2:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(91))
+				st = 4
+			case 3:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
+				st = 5
+			case 4:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
+				st = 6
+			case 5:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 6:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 7:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 8:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 9:
+				return
+			case 10:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(90))
+				st = 3
+			case 1:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(91))
+				st = 4
+			case 2:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
+				st = 5
+			case 3:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
+				st = 6
+			case 4:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 5:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 6:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 7:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MaximumSOC = old.MaximumSOC
+				if x.MaximumSOC == nil {
+					x.MaximumSOC = new(uint8)
+				}
+				*x.MaximumSOC = uint8(d.UintElement(91))
+				st = 4
+			case 1:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
+				st = 5
+			case 2:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
+				st = 6
+			case 3:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 4:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 5:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 6:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMinimumSOC = old.RemainingTimeToMinimumSOC
+				if x.RemainingTimeToMinimumSOC == nil {
+					x.RemainingTimeToMinimumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMinimumSOC = uint32(d.UintElement(92))
+				st = 5
+			case 1:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
+				st = 6
+			case 2:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 3:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 4:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 5:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToTargetSOC = old.RemainingTimeToTargetSOC
+				if x.RemainingTimeToTargetSOC == nil {
+					x.RemainingTimeToTargetSOC = new(uint32)
+				}
+				*x.RemainingTimeToTargetSOC = uint32(d.UintElement(93))
+				st = 6
+			case 1:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 2:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 3:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 4:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.RemainingTimeToMaximumSOC = old.RemainingTimeToMaximumSOC
+				if x.RemainingTimeToMaximumSOC == nil {
+					x.RemainingTimeToMaximumSOC = new(uint32)
+				}
+				*x.RemainingTimeToMaximumSOC = uint32(d.UintElement(94))
+				st = 7
+			case 1:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 2:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargingComplete = old.ChargingComplete
+				if x.ChargingComplete == nil {
+					x.ChargingComplete = new(bool)
+				}
+				*x.ChargingComplete = d.BoolElement(95)
+				st = 8
+			case 1:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BatteryEnergyCapacity = old.BatteryEnergyCapacity
+				if x.BatteryEnergyCapacity == nil {
+					x.BatteryEnergyCapacity = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.BatteryEnergyCapacity.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.InletHot = old.InletHot
+				if x.InletHot == nil {
+					x.InletHot = new(bool)
+				}
+				*x.InletHot = d.BoolElement(97)
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -1886,125 +4703,434 @@ type BPTDynamicDCCLReqControlMode struct {
 }
 
 func (x *BPTDynamicDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(101, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(15, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(102)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(103)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(104)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(105)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(106)
+	st = 5
+	e.Code(0, 1)
 	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(107)
+	st = 6
+	e.Code(0, 1)
 	x.EVMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(108)
+	st = 7
+	e.Code(0, 1)
 	x.EVMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(109)
+	st = 8
+	e.Code(0, 1)
 	x.EVMinimumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(110)
+	st = 9
+	e.Code(0, 1)
 	x.EVMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(111)
+	st = 10
+	e.Code(0, 1)
 	x.EVMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(112)
+	st = 11
+	e.Code(0, 1)
 	x.EVMaximumDischargeCurrent.encodeEXI(e)
-	e.EndElement()
+	st = 12
 	if x.EVMaximumV2XEnergyRequest != nil {
-		e.StartElement(113)
+		e.Code(0, 2)
 		x.EVMaximumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 13
 	}
 	if x.EVMinimumV2XEnergyRequest != nil {
-		e.StartElement(114)
-		x.EVMinimumV2XEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 12:
+			e.Code(1, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 14
+		case 13:
+			e.Code(0, 2)
+			x.EVMinimumV2XEnergyRequest.encodeEXI(e)
+			st = 14
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 12:
+		e.Code(2, 2)
+	case 13:
+		e.Code(1, 2)
+	case 14:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTDynamicDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 101:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 102:
+				*x.DepartureTime = uint32(d.UintElement(101))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 103:
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 104:
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 105:
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 106:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 108:
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 109:
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 110:
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 111:
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 112:
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeCurrent.decodeEXI(d)
-			case 113:
+				d.Up()
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumV2XEnergyRequest = old.EVMaximumV2XEnergyRequest
 				if x.EVMaximumV2XEnergyRequest == nil {
 					x.EVMaximumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumV2XEnergyRequest.decodeEXI(d)
-			case 114:
+				d.Up()
+				st = 13
+			case 1:
 				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
 				if x.EVMinimumV2XEnergyRequest == nil {
 					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 13:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumV2XEnergyRequest = old.EVMinimumV2XEnergyRequest
+				if x.EVMinimumV2XEnergyRequest == nil {
+					x.EVMinimumV2XEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumV2XEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 14
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 14:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2027,161 +5153,999 @@ type BPTScheduledDCCLReqControlMode struct {
 }
 
 func (x *BPTScheduledDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(116)
+		e.Code(0, 3)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(117)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(118)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(119)
-	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	switch st {
+	case 0:
+		e.Code(3, 3)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	case 1:
+		e.Code(2, 2)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(121)
+		e.Code(0, 4)
 		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(122)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 4)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeCurrent != nil {
-		e.StartElement(123)
-		x.EVMaximumChargeCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 4)
+			x.EVMaximumChargeCurrent.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 4)
+			x.EVMaximumChargeCurrent.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVMaximumChargeCurrent.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumVoltage != nil {
-		e.StartElement(124)
-		x.EVMaximumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 4)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 4)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 3)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVoltage != nil {
-		e.StartElement(125)
-		x.EVMinimumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 4)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 4)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 3)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 3)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargePower != nil {
-		e.StartElement(126)
-		x.EVMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(5, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 11
+		case 6:
+			e.Code(4, 4)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 11
+		case 7:
+			e.Code(3, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 11
+		case 8:
+			e.Code(2, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 11
+		case 9:
+			e.Code(1, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 11
+		case 10:
+			e.Code(0, 3)
+			x.EVMaximumDischargePower.encodeEXI(e)
+			st = 11
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumDischargePower != nil {
-		e.StartElement(127)
-		x.EVMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(6, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		case 6:
+			e.Code(5, 4)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		case 7:
+			e.Code(4, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		case 8:
+			e.Code(3, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		case 9:
+			e.Code(2, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		case 10:
+			e.Code(1, 3)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		case 11:
+			e.Code(0, 2)
+			x.EVMinimumDischargePower.encodeEXI(e)
+			st = 12
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumDischargeCurrent != nil {
-		e.StartElement(128)
-		x.EVMaximumDischargeCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(7, 4)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 6:
+			e.Code(6, 4)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 7:
+			e.Code(5, 3)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 8:
+			e.Code(4, 3)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 9:
+			e.Code(3, 3)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 10:
+			e.Code(2, 3)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 11:
+			e.Code(1, 2)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		case 12:
+			e.Code(0, 2)
+			x.EVMaximumDischargeCurrent.encodeEXI(e)
+			st = 13
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(8, 4)
+	case 6:
+		e.Code(7, 4)
+	case 7:
+		e.Code(6, 3)
+	case 8:
+		e.Code(5, 3)
+	case 9:
+		e.Code(4, 3)
+	case 10:
+		e.Code(3, 3)
+	case 11:
+		e.Code(2, 2)
+	case 12:
+		e.Code(1, 2)
+	case 13:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTScheduledDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 116:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 4
+			case 4:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
 				if x.EVMaximumChargeCurrent == nil {
 					x.EVMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
 				if x.EVMaximumVoltage == nil {
 					x.EVMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
 				if x.EVMinimumVoltage == nil {
 					x.EVMinimumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
-			case 126:
+				d.Up()
+				st = 10
+			case 5:
 				x.EVMaximumDischargePower = old.EVMaximumDischargePower
 				if x.EVMaximumDischargePower == nil {
 					x.EVMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargePower.decodeEXI(d)
-			case 127:
+				d.Up()
+				st = 11
+			case 6:
 				x.EVMinimumDischargePower = old.EVMinimumDischargePower
 				if x.EVMinimumDischargePower == nil {
 					x.EVMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumDischargePower.decodeEXI(d)
-			case 128:
+				d.Up()
+				st = 12
+			case 7:
 				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
 				if x.EVMaximumDischargeCurrent == nil {
 					x.EVMaximumDischargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 6:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 4:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 5:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 3:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 4:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 2:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 3:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargePower = old.EVMaximumDischargePower
+				if x.EVMaximumDischargePower == nil {
+					x.EVMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 2:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumDischargePower = old.EVMinimumDischargePower
+				if x.EVMinimumDischargePower == nil {
+					x.EVMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumDischargeCurrent = old.EVMaximumDischargeCurrent
+				if x.EVMaximumDischargeCurrent == nil {
+					x.EVMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 13
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 13:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2191,21 +6155,30 @@ type CLReqControlMode struct {
 }
 
 func (x *CLReqControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLReqControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2224,85 +6197,269 @@ type DynamicDCCLReqControlMode struct {
 }
 
 func (x *DynamicDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(101, uint64(*x.DepartureTime))
+		e.Code(0, 3)
+		e.PutUint(15, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
-	e.StartElement(102)
-	x.EVTargetEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(103)
+	switch st {
+	case 0:
+		e.Code(1, 2)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	case 1:
+		e.Code(0, 1)
+		x.EVTargetEnergyRequest.encodeEXI(e)
+		st = 2
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVMaximumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(104)
+	st = 3
+	e.Code(0, 1)
 	x.EVMinimumEnergyRequest.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(105)
+	st = 4
+	e.Code(0, 1)
 	x.EVMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(106)
+	st = 5
+	e.Code(0, 1)
 	x.EVMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(107)
+	st = 6
+	e.Code(0, 1)
 	x.EVMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(108)
+	st = 7
+	e.Code(0, 1)
 	x.EVMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(109)
+	st = 8
+	e.Code(0, 1)
 	x.EVMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 9
+	e.Code(0, 1)
 }
 
 func (x *DynamicDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 101:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 102:
+				*x.DepartureTime = uint32(d.UintElement(101))
+				st = 1
+			case 1:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 103:
-				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
-				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 104:
-				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
-				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 105:
-				x.EVMaximumChargePower = old.EVMaximumChargePower
-				x.EVMaximumChargePower.decodeEXI(d)
-			case 106:
-				x.EVMinimumChargePower = old.EVMinimumChargePower
-				x.EVMinimumChargePower.decodeEXI(d)
-			case 107:
-				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
-				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 108:
-				x.EVMaximumVoltage = old.EVMaximumVoltage
-				x.EVMaximumVoltage.decodeEXI(d)
-			case 109:
-				x.EVMinimumVoltage = old.EVMinimumVoltage
-				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVTargetEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargePower = old.EVMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2322,128 +6479,612 @@ type ScheduledDCCLReqControlMode struct {
 }
 
 func (x *ScheduledDCCLReqControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVTargetEnergyRequest != nil {
-		e.StartElement(116)
+		e.Code(0, 3)
 		x.EVTargetEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVMaximumEnergyRequest != nil {
-		e.StartElement(117)
-		x.EVMaximumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			x.EVMaximumEnergyRequest.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumEnergyRequest != nil {
-		e.StartElement(118)
-		x.EVMinimumEnergyRequest.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVMinimumEnergyRequest.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(119)
-	x.EVTargetCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(120)
+	switch st {
+	case 0:
+		e.Code(3, 3)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	case 1:
+		e.Code(2, 2)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	case 2:
+		e.Code(1, 2)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		x.EVTargetCurrent.encodeEXI(e)
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVTargetVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 5
 	if x.EVMaximumChargePower != nil {
-		e.StartElement(121)
+		e.Code(0, 3)
 		x.EVMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 6
 	}
 	if x.EVMinimumChargePower != nil {
-		e.StartElement(122)
-		x.EVMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(1, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 3)
+			x.EVMinimumChargePower.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumChargeCurrent != nil {
-		e.StartElement(123)
-		x.EVMaximumChargeCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(2, 3)
+			x.EVMaximumChargeCurrent.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 3)
+			x.EVMaximumChargeCurrent.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 3)
+			x.EVMaximumChargeCurrent.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMaximumVoltage != nil {
-		e.StartElement(124)
-		x.EVMaximumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(3, 3)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		case 6:
+			e.Code(2, 3)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		case 7:
+			e.Code(1, 3)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		case 8:
+			e.Code(0, 2)
+			x.EVMaximumVoltage.encodeEXI(e)
+			st = 9
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVMinimumVoltage != nil {
-		e.StartElement(125)
-		x.EVMinimumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 5:
+			e.Code(4, 3)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 6:
+			e.Code(3, 3)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 7:
+			e.Code(2, 3)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 8:
+			e.Code(1, 2)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		case 9:
+			e.Code(0, 2)
+			x.EVMinimumVoltage.encodeEXI(e)
+			st = 10
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 5:
+		e.Code(5, 3)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(3, 3)
+	case 8:
+		e.Code(2, 2)
+	case 9:
+		e.Code(1, 2)
+	case 10:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledDCCLReqControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledDCCLReqControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 116:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetEnergyRequest = old.EVTargetEnergyRequest
 				if x.EVTargetEnergyRequest == nil {
 					x.EVTargetEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVTargetEnergyRequest.decodeEXI(d)
-			case 117:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
 				if x.EVMaximumEnergyRequest == nil {
 					x.EVMaximumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumEnergyRequest.decodeEXI(d)
-			case 118:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
 				if x.EVMinimumEnergyRequest == nil {
 					x.EVMinimumEnergyRequest = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumEnergyRequest.decodeEXI(d)
-			case 119:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVTargetCurrent.decodeEXI(d)
-			case 120:
+				d.Up()
+				st = 4
+			case 4:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumEnergyRequest = old.EVMaximumEnergyRequest
+				if x.EVMaximumEnergyRequest == nil {
+					x.EVMaximumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumEnergyRequest = old.EVMinimumEnergyRequest
+				if x.EVMinimumEnergyRequest == nil {
+					x.EVMinimumEnergyRequest = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumEnergyRequest.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVTargetCurrent = old.EVTargetCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVTargetCurrent.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVTargetVoltage = old.EVTargetVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVTargetVoltage.decodeEXI(d)
-			case 121:
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVMaximumChargePower = old.EVMaximumChargePower
 				if x.EVMaximumChargePower == nil {
 					x.EVMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargePower.decodeEXI(d)
-			case 122:
+				d.Up()
+				st = 6
+			case 1:
 				x.EVMinimumChargePower = old.EVMinimumChargePower
 				if x.EVMinimumChargePower == nil {
 					x.EVMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumChargePower.decodeEXI(d)
-			case 123:
+				d.Up()
+				st = 7
+			case 2:
 				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
 				if x.EVMaximumChargeCurrent == nil {
 					x.EVMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumChargeCurrent.decodeEXI(d)
-			case 124:
+				d.Up()
+				st = 8
+			case 3:
 				x.EVMaximumVoltage = old.EVMaximumVoltage
 				if x.EVMaximumVoltage == nil {
 					x.EVMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMaximumVoltage.decodeEXI(d)
-			case 125:
+				d.Up()
+				st = 9
+			case 4:
 				x.EVMinimumVoltage = old.EVMinimumVoltage
 				if x.EVMinimumVoltage == nil {
 					x.EVMinimumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 6:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumChargePower = old.EVMinimumChargePower
+				if x.EVMinimumChargePower == nil {
+					x.EVMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 3:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumChargeCurrent = old.EVMaximumChargeCurrent
+				if x.EVMaximumChargeCurrent == nil {
+					x.EVMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 2:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMaximumVoltage = old.EVMaximumVoltage
+				if x.EVMaximumVoltage == nil {
+					x.EVMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVMinimumVoltage = old.EVMinimumVoltage
+				if x.EVMinimumVoltage == nil {
+					x.EVMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2468,6 +7109,8 @@ type DCChargeLoopRes struct {
 }
 
 func (x *DCChargeLoopRes) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if n := 0 + present(x.BPTDynamicDCCLResControlMode != nil) + present(x.BPTScheduledDCCLResControlMode != nil) + present(x.CLResControlMode != nil) + present(x.DynamicDCCLResControlMode != nil) + present(x.ScheduledDCCLResControlMode != nil); n != 1 {
 		if n == 0 {
 			e.Fail(exi.ErrMissing)
@@ -2476,146 +7119,504 @@ func (x *DCChargeLoopRes) encodeEXI(e *exi.Encoder) {
 		}
 		return
 	}
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(63, int(x.ResponseCode))
+	st = 1
+	e.Code(0, 2)
+	e.PutEnum(13, int(x.ResponseCode))
+	st = 2
+	e.Code(0, 1)
 	if x.EVSEStatus != nil {
-		e.StartElement(133)
+		e.Code(0, 3)
 		x.EVSEStatus.encodeEXI(e)
-		e.EndElement()
+		st = 3
 	}
 	if x.MeterInfo != nil {
-		e.StartElement(136)
-		x.MeterInfo.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(1, 3)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.MeterInfo.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Receipt != nil {
-		e.StartElement(145)
-		x.Receipt.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 2:
+			e.Code(2, 3)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 2)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.Receipt.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(156)
-	x.EVSEPresentCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(157)
+	switch st {
+	case 2:
+		e.Code(3, 3)
+		x.EVSEPresentCurrent.encodeEXI(e)
+		st = 6
+	case 3:
+		e.Code(2, 2)
+		x.EVSEPresentCurrent.encodeEXI(e)
+		st = 6
+	case 4:
+		e.Code(1, 2)
+		x.EVSEPresentCurrent.encodeEXI(e)
+		st = 6
+	case 5:
+		e.Code(0, 1)
+		x.EVSEPresentCurrent.encodeEXI(e)
+		st = 6
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
-	e.BoolElement(158, x.EVSEPowerLimitAchieved)
-	e.BoolElement(159, x.EVSECurrentLimitAchieved)
-	e.BoolElement(160, x.EVSEVoltageLimitAchieved)
+	st = 7
+	e.Code(0, 2)
+	e.PutBool(16, x.EVSEPowerLimitAchieved)
+	st = 8
+	e.Code(0, 3)
+	e.PutBool(16, x.EVSECurrentLimitAchieved)
+	st = 9
+	e.Code(0, 3)
+	e.PutBool(16, x.EVSEVoltageLimitAchieved)
+	st = 10
+	e.Code(0, 1)
 	if x.BPTDynamicDCCLResControlMode != nil {
-		e.StartElement(161)
+		e.Code(0, 3)
 		x.BPTDynamicDCCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		st = 11
 	}
 	if x.BPTScheduledDCCLResControlMode != nil {
-		e.StartElement(174)
-		x.BPTScheduledDCCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(1, 3)
+			x.BPTScheduledDCCLResControlMode.encodeEXI(e)
+			st = 11
+		case 11:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.CLResControlMode != nil {
-		e.StartElement(183)
-		x.CLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(2, 3)
+			x.CLResControlMode.encodeEXI(e)
+			st = 11
+		case 11:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.DynamicDCCLResControlMode != nil {
-		e.StartElement(184)
-		x.DynamicDCCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(3, 3)
+			x.DynamicDCCLResControlMode.encodeEXI(e)
+			st = 11
+		case 11:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.ScheduledDCCLResControlMode != nil {
-		e.StartElement(185)
-		x.ScheduledDCCLResControlMode.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 10:
+			e.Code(4, 3)
+			x.ScheduledDCCLResControlMode.encodeEXI(e)
+			st = 11
+		case 11:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 10:
+		e.Code(20, 5)
+	case 11:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DCChargeLoopRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCChargeLoopRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
 				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 133:
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEStatus = old.EVSEStatus
 				if x.EVSEStatus == nil {
 					x.EVSEStatus = new(EVSEStatus)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEStatus.decodeEXI(d)
-			case 136:
+				d.Up()
+				st = 3
+			case 1:
 				x.MeterInfo = old.MeterInfo
 				if x.MeterInfo == nil {
 					x.MeterInfo = new(MeterInfo)
 				}
+				if !d.Down() {
+					return
+				}
 				x.MeterInfo.decodeEXI(d)
-			case 145:
+				d.Up()
+				st = 4
+			case 2:
 				x.Receipt = old.Receipt
 				if x.Receipt == nil {
 					x.Receipt = new(Receipt)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Receipt.decodeEXI(d)
-			case 156:
+				d.Up()
+				st = 5
+			case 3:
 				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentCurrent.decodeEXI(d)
-			case 157:
+				d.Up()
+				st = 6
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterInfo = old.MeterInfo
+				if x.MeterInfo == nil {
+					x.MeterInfo = new(MeterInfo)
+				}
+				if !d.Down() {
+					return
+				}
+				x.MeterInfo.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentCurrent.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Receipt = old.Receipt
+				if x.Receipt == nil {
+					x.Receipt = new(Receipt)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Receipt.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentCurrent.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentCurrent = old.EVSEPresentCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentCurrent.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
 				x.EVSEPresentVoltage.decodeEXI(d)
-			case 158:
-				x.EVSEPowerLimitAchieved = d.ElementBool()
-			case 159:
-				x.EVSECurrentLimitAchieved = d.ElementBool()
-			case 160:
-				x.EVSEVoltageLimitAchieved = d.ElementBool()
-			case 161:
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPowerLimitAchieved = d.BoolElement(158)
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSECurrentLimitAchieved = d.BoolElement(159)
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEVoltageLimitAchieved = d.BoolElement(160)
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDynamicDCCLResControlMode = old.BPTDynamicDCCLResControlMode
 				if x.BPTDynamicDCCLResControlMode == nil {
 					x.BPTDynamicDCCLResControlMode = new(BPTDynamicDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTDynamicDCCLResControlMode.decodeEXI(d)
-			case 174:
+				d.Up()
+				st = 11
+			case 1:
 				x.BPTScheduledDCCLResControlMode = old.BPTScheduledDCCLResControlMode
 				if x.BPTScheduledDCCLResControlMode == nil {
 					x.BPTScheduledDCCLResControlMode = new(BPTScheduledDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.BPTScheduledDCCLResControlMode.decodeEXI(d)
-			case 183:
+				d.Up()
+				st = 11
+			case 2:
 				x.CLResControlMode = old.CLResControlMode
 				if x.CLResControlMode == nil {
 					x.CLResControlMode = new(CLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.CLResControlMode.decodeEXI(d)
-			case 184:
+				d.Up()
+				st = 11
+			case 3:
 				x.DynamicDCCLResControlMode = old.DynamicDCCLResControlMode
 				if x.DynamicDCCLResControlMode == nil {
 					x.DynamicDCCLResControlMode = new(DynamicDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.DynamicDCCLResControlMode.decodeEXI(d)
-			case 185:
+				d.Up()
+				st = 11
+			case 4:
 				x.ScheduledDCCLResControlMode = old.ScheduledDCCLResControlMode
 				if x.ScheduledDCCLResControlMode == nil {
 					x.ScheduledDCCLResControlMode = new(ScheduledDCCLResControlMode)
 				}
+				if !d.Down() {
+					return
+				}
 				x.ScheduledDCCLResControlMode.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 5:
+				d.SecondLevelEE(2, 3, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2627,33 +7628,66 @@ type EVSEStatus struct {
 }
 
 func (x *EVSEStatus) encodeEXI(e *exi.Encoder) {
-	e.UintElement(134, uint64(x.NotificationMaxDelay))
-	e.EnumElement(135, int(x.EVSENotification))
+	e.Code(0, 2)
+	e.PutUint(17, uint64(x.NotificationMaxDelay))
+	e.Code(0, 3)
+	e.PutEnum(18, int(x.EVSENotification))
+	e.Code(0, 2)
 }
 
 func (x *EVSEStatus) decodeEXI(d *exi.Decoder) {
 	*x = EVSEStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 134:
-				x.NotificationMaxDelay = uint16(d.ElementUint())
-			case 135:
-				x.EVSENotification = EvseNotification(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.NotificationMaxDelay = uint16(d.UintElement(134))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSENotification = EvseNotification(d.EnumElement(135))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2671,84 +7705,478 @@ type MeterInfo struct {
 }
 
 func (x *MeterInfo) encodeEXI(e *exi.Encoder) {
-	e.StringElement(137, x.MeterID)
-	e.UintElement(138, uint64(x.ChargedEnergyReadingWh))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 1)
+	if x.MeterID != "" {
+		e.Code(0, 1)
+		e.PutString(19, exi.QName{URI: 5, Local: 38}, x.MeterID)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	st = 1
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.ChargedEnergyReadingWh))
+	st = 2
+	e.Code(0, 1)
 	if x.BPTDischargedEnergyReadingWh != nil {
-		e.UintElement(139, uint64(*x.BPTDischargedEnergyReadingWh))
+		e.Code(0, 4)
+		e.PutUint(1, uint64(*x.BPTDischargedEnergyReadingWh))
+		st = 3
+		e.Code(0, 1)
 	}
 	if x.CapacitiveEnergyReadingVARh != nil {
-		e.UintElement(140, uint64(*x.CapacitiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.CapacitiveEnergyReadingVARh))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.BPTInductiveEnergyReadingVARh != nil {
-		e.UintElement(141, uint64(*x.BPTInductiveEnergyReadingVARh))
+		switch st {
+		case 2:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 3:
+			e.Code(2, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		case 4:
+			e.Code(0, 4)
+			e.PutUint(1, uint64(*x.BPTInductiveEnergyReadingVARh))
+			st = 5
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterSignature != nil {
-		e.BinaryElement(142, x.MeterSignature)
+		switch st {
+		case 2:
+			e.Code(3, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			if len(x.MeterSignature) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(20, x.MeterSignature)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterStatus != nil {
-		e.IntElement(143, int64(*x.MeterStatus))
+		switch st {
+		case 2:
+			e.Code(8, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 3:
+			e.Code(6, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 4:
+			e.Code(4, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 5:
+			e.Code(2, 4)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		case 6:
+			e.Code(0, 3)
+			e.PutInt(11, int64(*x.MeterStatus))
+			st = 7
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.MeterTimestamp != nil {
-		e.UintElement(144, uint64(*x.MeterTimestamp))
+		switch st {
+		case 2:
+			e.Code(10, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 3:
+			e.Code(8, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 4:
+			e.Code(6, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 5:
+			e.Code(4, 4)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 6:
+			e.Code(2, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		case 7:
+			e.Code(0, 3)
+			e.PutUint(1, uint64(*x.MeterTimestamp))
+			st = 8
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterInfo) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterInfo{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 137:
-				x.MeterID = d.ElementString()
-			case 138:
-				x.ChargedEnergyReadingWh = uint64(d.ElementUint())
-			case 139:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterID = d.StringElement(137)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ChargedEnergyReadingWh = uint64(d.UintElement(138))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.BPTDischargedEnergyReadingWh = old.BPTDischargedEnergyReadingWh
 				if x.BPTDischargedEnergyReadingWh == nil {
 					x.BPTDischargedEnergyReadingWh = new(uint64)
 				}
-				*x.BPTDischargedEnergyReadingWh = uint64(d.ElementUint())
-			case 140:
+				*x.BPTDischargedEnergyReadingWh = uint64(d.UintElement(139))
+				st = 3
+			case 1:
 				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
 				if x.CapacitiveEnergyReadingVARh == nil {
 					x.CapacitiveEnergyReadingVARh = new(uint64)
 				}
-				*x.CapacitiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 141:
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(140))
+				st = 4
+			case 2:
 				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
 				if x.BPTInductiveEnergyReadingVARh == nil {
 					x.BPTInductiveEnergyReadingVARh = new(uint64)
 				}
-				*x.BPTInductiveEnergyReadingVARh = uint64(d.ElementUint())
-			case 142:
-				x.MeterSignature = d.ElementBinary(old.MeterSignature[:0])
-			case 143:
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(141))
+				st = 5
+			case 3:
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
+				st = 6
+			case 4:
 				x.MeterStatus = old.MeterStatus
 				if x.MeterStatus == nil {
 					x.MeterStatus = new(int16)
 				}
-				*x.MeterStatus = int16(d.ElementInt())
-			case 144:
+				*x.MeterStatus = int16(d.IntElement(143))
+				st = 7
+			case 5:
 				x.MeterTimestamp = old.MeterTimestamp
 				if x.MeterTimestamp == nil {
 					x.MeterTimestamp = new(uint64)
 				}
-				*x.MeterTimestamp = uint64(d.ElementUint())
+				*x.MeterTimestamp = uint64(d.UintElement(144))
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CapacitiveEnergyReadingVARh = old.CapacitiveEnergyReadingVARh
+				if x.CapacitiveEnergyReadingVARh == nil {
+					x.CapacitiveEnergyReadingVARh = new(uint64)
+				}
+				*x.CapacitiveEnergyReadingVARh = uint64(d.UintElement(140))
+				st = 4
+			case 1:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(141))
+				st = 5
+			case 2:
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
+				st = 6
+			case 3:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(143))
+				st = 7
+			case 4:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(144))
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.BPTInductiveEnergyReadingVARh = old.BPTInductiveEnergyReadingVARh
+				if x.BPTInductiveEnergyReadingVARh == nil {
+					x.BPTInductiveEnergyReadingVARh = new(uint64)
+				}
+				*x.BPTInductiveEnergyReadingVARh = uint64(d.UintElement(141))
+				st = 5
+			case 1:
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
+				st = 6
+			case 2:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(143))
+				st = 7
+			case 3:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(144))
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterSignature = d.BinaryElement(142, old.MeterSignature[:0])
+				st = 6
+			case 1:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(143))
+				st = 7
+			case 2:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(144))
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterStatus = old.MeterStatus
+				if x.MeterStatus == nil {
+					x.MeterStatus = new(int16)
+				}
+				*x.MeterStatus = int16(d.IntElement(143))
+				st = 7
+			case 1:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(144))
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MeterTimestamp = old.MeterTimestamp
+				if x.MeterTimestamp == nil {
+					x.MeterTimestamp = new(uint64)
+				}
+				*x.MeterTimestamp = uint64(d.UintElement(144))
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2764,78 +8192,213 @@ type Receipt struct {
 }
 
 func (x *Receipt) encodeEXI(e *exi.Encoder) {
-	e.UintElement(146, uint64(x.TimeAnchor))
+	var st, n int32
+	_, _ = st, n
+	e.Code(0, 2)
+	e.PutUint(1, uint64(x.TimeAnchor))
+	st = 1
+	e.Code(0, 1)
 	if x.EnergyCosts != nil {
-		e.StartElement(147)
+		e.Code(0, 3)
 		x.EnergyCosts.encodeEXI(e)
-		e.EndElement()
+		st = 2
 	}
 	if x.OccupancyCosts != nil {
-		e.StartElement(150)
-		x.OccupancyCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(1, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.OccupancyCosts.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AdditionalServicesCosts != nil {
-		e.StartElement(151)
-		x.AdditionalServicesCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(2, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.AdditionalServicesCosts.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.OverstayCosts != nil {
-		e.StartElement(152)
-		x.OverstayCosts.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(3, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 2)
+			x.OverstayCosts.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if len(x.TaxCosts) > 10 {
 		e.Fail(exi.ErrTooLong)
 		return
 	}
 	for i := range x.TaxCosts {
-		e.StartElement(153)
-		x.TaxCosts[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 1:
+			e.Code(4, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 2:
+			e.Code(3, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 3:
+			e.Code(2, 3)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 4:
+			e.Code(1, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 5:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			st, n = 6, 1
+		case 6:
+			e.Code(0, 2)
+			x.TaxCosts[i].encodeEXI(e)
+			n++
+			switch {
+			case n >= 10:
+				st = 7
+			default:
+				st = 6
+			}
+		case 7:
+			e.Fail(exi.ErrUnexpected)
+			return
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 1:
+		e.Code(5, 3)
+	case 2:
+		e.Code(4, 3)
+	case 3:
+		e.Code(3, 3)
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(1, 2)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Receipt) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Receipt{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 146:
-				x.TimeAnchor = uint64(d.ElementUint())
-			case 147:
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TimeAnchor = uint64(d.UintElement(146))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EnergyCosts = old.EnergyCosts
 				if x.EnergyCosts == nil {
 					x.EnergyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EnergyCosts.decodeEXI(d)
-			case 150:
+				d.Up()
+				st = 2
+			case 1:
 				x.OccupancyCosts = old.OccupancyCosts
 				if x.OccupancyCosts == nil {
 					x.OccupancyCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OccupancyCosts.decodeEXI(d)
-			case 151:
+				d.Up()
+				st = 3
+			case 2:
 				x.AdditionalServicesCosts = old.AdditionalServicesCosts
 				if x.AdditionalServicesCosts == nil {
 					x.AdditionalServicesCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.AdditionalServicesCosts.decodeEXI(d)
-			case 152:
+				d.Up()
+				st = 4
+			case 3:
 				x.OverstayCosts = old.OverstayCosts
 				if x.OverstayCosts == nil {
 					x.OverstayCosts = new(DetailedCost)
 				}
+				if !d.Down() {
+					return
+				}
 				x.OverstayCosts.decodeEXI(d)
-			case 153:
+				d.Up()
+				st = 5
+			case 4:
 				if x.TaxCosts == nil {
 					x.TaxCosts = old.TaxCosts[:0]
 				}
@@ -2848,14 +8411,278 @@ func (x *Receipt) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OccupancyCosts = old.OccupancyCosts
+				if x.OccupancyCosts == nil {
+					x.OccupancyCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OccupancyCosts.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AdditionalServicesCosts = old.AdditionalServicesCosts
+				if x.AdditionalServicesCosts == nil {
+					x.AdditionalServicesCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.AdditionalServicesCosts.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.OverstayCosts = old.OverstayCosts
+				if x.OverstayCosts == nil {
+					x.OverstayCosts = new(DetailedCost)
+				}
+				if !d.Down() {
+					return
+				}
+				x.OverstayCosts.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				st, n = 6, 1
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.TaxCosts == nil {
+					x.TaxCosts = old.TaxCosts[:0]
+				}
+				if len(x.TaxCosts) >= 10 {
+					d.Fail(exi.ErrTooLong)
+					return
+				}
+				if n := len(x.TaxCosts); n < cap(x.TaxCosts) {
+					x.TaxCosts = x.TaxCosts[:n+1]
+				} else {
+					x.TaxCosts = append(x.TaxCosts, DetailedTax{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.TaxCosts[len(x.TaxCosts)-1].decodeEXI(d)
+				d.Up()
+				n++
+				switch {
+				case n >= 10:
+					st = 7
+				default:
+					st = 6
+				}
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2867,40 +8694,77 @@ type DetailedCost struct {
 }
 
 func (x *DetailedCost) encodeEXI(e *exi.Encoder) {
-	e.StartElement(148)
+	e.Code(0, 1)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(149)
+	e.Code(0, 1)
 	x.CostPerUnit.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedCost) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedCost{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 148:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			case 149:
-				x.CostPerUnit = old.CostPerUnit
-				x.CostPerUnit.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.CostPerUnit = old.CostPerUnit
+				if !d.Down() {
+					return
+				}
+				x.CostPerUnit.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2912,37 +8776,72 @@ type DetailedTax struct {
 }
 
 func (x *DetailedTax) encodeEXI(e *exi.Encoder) {
-	e.UintElement(154, uint64(x.TaxRuleID))
-	e.StartElement(155)
+	e.Code(0, 2)
+	e.PutUint(21, uint64(x.TaxRuleID))
+	e.Code(0, 2)
 	x.Amount.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DetailedTax) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DetailedTax{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 154:
-				x.TaxRuleID = uint32(d.ElementUint())
-			case 155:
-				x.Amount = old.Amount
-				x.Amount.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.TaxRuleID = uint32(d.UintElement(154))
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Amount = old.Amount
+				if !d.Down() {
+					return
+				}
+				x.Amount.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -2964,112 +8863,473 @@ type BPTDynamicDCCLResControlMode struct {
 }
 
 func (x *BPTDynamicDCCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(162, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(15, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(163, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(12, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(12, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(164, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(165, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(166)
-	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(167)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(168)
+	st = 6
+	e.Code(0, 1)
 	x.EVSEMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(169)
+	st = 7
+	e.Code(0, 1)
 	x.EVSEMaximumVoltage.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(170)
+	st = 8
+	e.Code(0, 1)
 	x.EVSEMaximumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(171)
+	st = 9
+	e.Code(0, 1)
 	x.EVSEMinimumDischargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(172)
+	st = 10
+	e.Code(0, 1)
 	x.EVSEMaximumDischargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(173)
+	st = 11
+	e.Code(0, 1)
 	x.EVSEMinimumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 12
+	e.Code(0, 1)
 }
 
 func (x *BPTDynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTDynamicDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 163:
+				*x.DepartureTime = uint32(d.UintElement(162))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 164:
+				*x.MinimumSOC = uint8(d.UintElement(163))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 165:
+				*x.TargetSOC = uint8(d.UintElement(164))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 166:
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 4:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 167:
-				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
-				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 168:
-				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
-				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 169:
-				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
-				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 170:
-				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
-				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 171:
-				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
-				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 172:
-				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
-				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
-			case 173:
-				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
-				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(163))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(164))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(164))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 9
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 9:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 10
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 10:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 11
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 11:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 12
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 12:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3087,116 +9347,765 @@ type BPTScheduledDCCLResControlMode struct {
 }
 
 func (x *BPTScheduledDCCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSEMaximumChargePower != nil {
-		e.StartElement(175)
+		e.Code(0, 4)
 		x.EVSEMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSEMinimumChargePower != nil {
-		e.StartElement(176)
-		x.EVSEMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 4)
+			x.EVSEMinimumChargePower.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 4)
+			x.EVSEMinimumChargePower.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumChargeCurrent != nil {
-		e.StartElement(177)
-		x.EVSEMaximumChargeCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			x.EVSEMaximumChargeCurrent.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 4)
+			x.EVSEMaximumChargeCurrent.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 3)
+			x.EVSEMaximumChargeCurrent.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumVoltage != nil {
-		e.StartElement(178)
-		x.EVSEMaximumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 4)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 4)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 3)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 3)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargePower != nil {
-		e.StartElement(179)
-		x.EVSEMaximumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 5
+		case 1:
+			e.Code(3, 4)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 5
+		case 2:
+			e.Code(2, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 5
+		case 3:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 5
+		case 4:
+			e.Code(0, 3)
+			x.EVSEMaximumDischargePower.encodeEXI(e)
+			st = 5
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMinimumDischargePower != nil {
-		e.StartElement(180)
-		x.EVSEMinimumDischargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(5, 4)
+			x.EVSEMinimumDischargePower.encodeEXI(e)
+			st = 6
+		case 1:
+			e.Code(4, 4)
+			x.EVSEMinimumDischargePower.encodeEXI(e)
+			st = 6
+		case 2:
+			e.Code(3, 3)
+			x.EVSEMinimumDischargePower.encodeEXI(e)
+			st = 6
+		case 3:
+			e.Code(2, 3)
+			x.EVSEMinimumDischargePower.encodeEXI(e)
+			st = 6
+		case 4:
+			e.Code(1, 3)
+			x.EVSEMinimumDischargePower.encodeEXI(e)
+			st = 6
+		case 5:
+			e.Code(0, 3)
+			x.EVSEMinimumDischargePower.encodeEXI(e)
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumDischargeCurrent != nil {
-		e.StartElement(181)
-		x.EVSEMaximumDischargeCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		case 1:
+			e.Code(5, 4)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		case 2:
+			e.Code(4, 3)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		case 3:
+			e.Code(3, 3)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		case 4:
+			e.Code(2, 3)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		case 5:
+			e.Code(1, 3)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		case 6:
+			e.Code(0, 2)
+			x.EVSEMaximumDischargeCurrent.encodeEXI(e)
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMinimumVoltage != nil {
-		e.StartElement(182)
-		x.EVSEMinimumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(7, 4)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 1:
+			e.Code(6, 4)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 2:
+			e.Code(5, 3)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 3:
+			e.Code(4, 3)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 4:
+			e.Code(3, 3)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 5:
+			e.Code(2, 3)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 6:
+			e.Code(1, 2)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		case 7:
+			e.Code(0, 2)
+			x.EVSEMinimumVoltage.encodeEXI(e)
+			st = 8
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(7, 4)
+	case 2:
+		e.Code(6, 3)
+	case 3:
+		e.Code(5, 3)
+	case 4:
+		e.Code(4, 3)
+	case 5:
+		e.Code(3, 3)
+	case 6:
+		e.Code(2, 2)
+	case 7:
+		e.Code(1, 2)
+	case 8:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *BPTScheduledDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = BPTScheduledDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 175:
+		switch st {
+		case 0:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
 				if x.EVSEMaximumChargePower == nil {
 					x.EVSEMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
 				if x.EVSEMinimumChargePower == nil {
 					x.EVSEMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
 				if x.EVSEMaximumChargeCurrent == nil {
 					x.EVSEMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
 				if x.EVSEMaximumVoltage == nil {
 					x.EVSEMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
-			case 179:
+				d.Up()
+				st = 4
+			case 4:
 				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
 				if x.EVSEMaximumDischargePower == nil {
 					x.EVSEMaximumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargePower.decodeEXI(d)
-			case 180:
+				d.Up()
+				st = 5
+			case 5:
 				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
 				if x.EVSEMinimumDischargePower == nil {
 					x.EVSEMinimumDischargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumDischargePower.decodeEXI(d)
-			case 181:
+				d.Up()
+				st = 6
+			case 6:
 				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
 				if x.EVSEMaximumDischargeCurrent == nil {
 					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
-			case 182:
+				d.Up()
+				st = 7
+			case 7:
 				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
 				if x.EVSEMinimumVoltage == nil {
 					x.EVSEMinimumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 8:
+				return
+			case 9:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(4)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if x.EVSEMinimumChargePower == nil {
+					x.EVSEMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 5:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 6:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 7:
+				return
+			case 8:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 4:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 5:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 6:
+				return
+			case 7:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 3:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 4:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 5:
+				return
+			case 6:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargePower = old.EVSEMaximumDischargePower
+				if x.EVSEMaximumDischargePower == nil {
+					x.EVSEMaximumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 2:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 3:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumDischargePower = old.EVSEMinimumDischargePower
+				if x.EVSEMinimumDischargePower == nil {
+					x.EVSEMinimumDischargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumDischargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 2:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumDischargeCurrent = old.EVSEMaximumDischargeCurrent
+				if x.EVSEMaximumDischargeCurrent == nil {
+					x.EVSEMaximumDischargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumDischargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumVoltage = old.EVSEMinimumVoltage
+				if x.EVSEMinimumVoltage == nil {
+					x.EVSEMinimumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3206,21 +10115,30 @@ type CLResControlMode struct {
 }
 
 func (x *CLResControlMode) encodeEXI(e *exi.Encoder) {
+	e.Code(0, 1)
 }
 
 func (x *CLResControlMode) decodeEXI(d *exi.Decoder) {
 	*x = CLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(3, 6, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3238,88 +10156,377 @@ type DynamicDCCLResControlMode struct {
 }
 
 func (x *DynamicDCCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.DepartureTime != nil {
-		e.UintElement(162, uint64(*x.DepartureTime))
+		e.Code(0, 4)
+		e.PutUint(15, uint64(*x.DepartureTime))
+		st = 1
+		e.Code(0, 1)
 	}
 	if x.MinimumSOC != nil {
-		e.UintElement(163, uint64(*x.MinimumSOC))
+		switch st {
+		case 0:
+			e.Code(2, 4)
+			e.PutUint(12, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		case 1:
+			e.Code(0, 4)
+			e.PutUint(12, uint64(*x.MinimumSOC))
+			st = 2
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.TargetSOC != nil {
-		e.UintElement(164, uint64(*x.TargetSOC))
+		switch st {
+		case 0:
+			e.Code(4, 4)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 1:
+			e.Code(2, 4)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		case 2:
+			e.Code(0, 3)
+			e.PutUint(12, uint64(*x.TargetSOC))
+			st = 3
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.AckMaxDelay != nil {
-		e.UintElement(165, uint64(*x.AckMaxDelay))
+		switch st {
+		case 0:
+			e.Code(6, 4)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 1:
+			e.Code(4, 4)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 2:
+			e.Code(2, 3)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		case 3:
+			e.Code(0, 3)
+			e.PutUint(17, uint64(*x.AckMaxDelay))
+			st = 4
+			e.Code(0, 1)
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.StartElement(166)
-	x.EVSEMaximumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(167)
+	switch st {
+	case 0:
+		e.Code(4, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 1:
+		e.Code(3, 3)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 2:
+		e.Code(2, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 3:
+		e.Code(1, 2)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	case 4:
+		e.Code(0, 1)
+		x.EVSEMaximumChargePower.encodeEXI(e)
+		st = 5
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
+	e.Code(0, 1)
 	x.EVSEMinimumChargePower.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(168)
+	st = 6
+	e.Code(0, 1)
 	x.EVSEMaximumChargeCurrent.encodeEXI(e)
-	e.EndElement()
-	e.StartElement(169)
+	st = 7
+	e.Code(0, 1)
 	x.EVSEMaximumVoltage.encodeEXI(e)
-	e.EndElement()
+	st = 8
+	e.Code(0, 1)
 }
 
 func (x *DynamicDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DynamicDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 162:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.DepartureTime = old.DepartureTime
 				if x.DepartureTime == nil {
 					x.DepartureTime = new(uint32)
 				}
-				*x.DepartureTime = uint32(d.ElementUint())
-			case 163:
+				*x.DepartureTime = uint32(d.UintElement(162))
+				st = 1
+			case 1:
 				x.MinimumSOC = old.MinimumSOC
 				if x.MinimumSOC == nil {
 					x.MinimumSOC = new(uint8)
 				}
-				*x.MinimumSOC = uint8(d.ElementUint())
-			case 164:
+				*x.MinimumSOC = uint8(d.UintElement(163))
+				st = 2
+			case 2:
 				x.TargetSOC = old.TargetSOC
 				if x.TargetSOC == nil {
 					x.TargetSOC = new(uint8)
 				}
-				*x.TargetSOC = uint8(d.ElementUint())
-			case 165:
+				*x.TargetSOC = uint8(d.UintElement(164))
+				st = 3
+			case 3:
 				x.AckMaxDelay = old.AckMaxDelay
 				if x.AckMaxDelay == nil {
 					x.AckMaxDelay = new(uint16)
 				}
-				*x.AckMaxDelay = uint16(d.ElementUint())
-			case 166:
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 4:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 167:
-				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
-				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 168:
-				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
-				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 169:
-				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
-				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 5:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.MinimumSOC = old.MinimumSOC
+				if x.MinimumSOC == nil {
+					x.MinimumSOC = new(uint8)
+				}
+				*x.MinimumSOC = uint8(d.UintElement(163))
+				st = 2
+			case 1:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(164))
+				st = 3
+			case 2:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 3:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 4:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.TargetSOC = old.TargetSOC
+				if x.TargetSOC == nil {
+					x.TargetSOC = new(uint8)
+				}
+				*x.TargetSOC = uint8(d.UintElement(164))
+				st = 3
+			case 1:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 2:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 3:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.AckMaxDelay = old.AckMaxDelay
+				if x.AckMaxDelay == nil {
+					x.AckMaxDelay = new(uint16)
+				}
+				*x.AckMaxDelay = uint16(d.UintElement(165))
+				st = 4
+			case 1:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargePower.decodeEXI(d)
+				d.Up()
+				st = 5
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 6
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 8
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 8:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3333,72 +10540,279 @@ type ScheduledDCCLResControlMode struct {
 }
 
 func (x *ScheduledDCCLResControlMode) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.EVSEMaximumChargePower != nil {
-		e.StartElement(175)
+		e.Code(0, 3)
 		x.EVSEMaximumChargePower.encodeEXI(e)
-		e.EndElement()
+		st = 1
 	}
 	if x.EVSEMinimumChargePower != nil {
-		e.StartElement(176)
-		x.EVSEMinimumChargePower.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			x.EVSEMinimumChargePower.encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 3)
+			x.EVSEMinimumChargePower.encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumChargeCurrent != nil {
-		e.StartElement(177)
-		x.EVSEMaximumChargeCurrent.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.EVSEMaximumChargeCurrent.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 3)
+			x.EVSEMaximumChargeCurrent.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.EVSEMaximumChargeCurrent.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.EVSEMaximumVoltage != nil {
-		e.StartElement(178)
-		x.EVSEMaximumVoltage.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(3, 3)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		case 1:
+			e.Code(2, 3)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		case 2:
+			e.Code(1, 2)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		case 3:
+			e.Code(0, 2)
+			x.EVSEMaximumVoltage.encodeEXI(e)
+			st = 4
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(4, 3)
+	case 1:
+		e.Code(3, 3)
+	case 2:
+		e.Code(2, 2)
+	case 3:
+		e.Code(1, 2)
+	case 4:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *ScheduledDCCLResControlMode) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = ScheduledDCCLResControlMode{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 175:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
 				x.EVSEMaximumChargePower = old.EVSEMaximumChargePower
 				if x.EVSEMaximumChargePower == nil {
 					x.EVSEMaximumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargePower.decodeEXI(d)
-			case 176:
+				d.Up()
+				st = 1
+			case 1:
 				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
 				if x.EVSEMinimumChargePower == nil {
 					x.EVSEMinimumChargePower = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMinimumChargePower.decodeEXI(d)
-			case 177:
+				d.Up()
+				st = 2
+			case 2:
 				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
 				if x.EVSEMaximumChargeCurrent == nil {
 					x.EVSEMaximumChargeCurrent = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumChargeCurrent.decodeEXI(d)
-			case 178:
+				d.Up()
+				st = 3
+			case 3:
 				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
 				if x.EVSEMaximumVoltage == nil {
 					x.EVSEMaximumVoltage = new(RationalNumber)
 				}
+				if !d.Down() {
+					return
+				}
 				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 4:
+				return
+			case 5:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMinimumChargePower = old.EVSEMinimumChargePower
+				if x.EVSEMinimumChargePower == nil {
+					x.EVSEMinimumChargePower = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMinimumChargePower.decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumChargeCurrent = old.EVSEMaximumChargeCurrent
+				if x.EVSEMaximumChargeCurrent == nil {
+					x.EVSEMaximumChargeCurrent = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumChargeCurrent.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEMaximumVoltage = old.EVSEMaximumVoltage
+				if x.EVSEMaximumVoltage == nil {
+					x.EVSEMaximumVoltage = new(RationalNumber)
+				}
+				if !d.Down() {
+					return
+				}
+				x.EVSEMaximumVoltage.decodeEXI(d)
+				d.Up()
+				st = 4
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3410,37 +10824,72 @@ type DCWeldingDetectionReq struct {
 }
 
 func (x *DCWeldingDetectionReq) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(187, int(x.EVProcessing))
+	e.Code(0, 2)
+	e.PutEnum(14, int(x.EVProcessing))
+	e.Code(0, 2)
 }
 
 func (x *DCWeldingDetectionReq) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCWeldingDetectionReq{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 187:
-				x.EVProcessing = Processing(d.ElementEnum())
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVProcessing = Processing(d.EnumElement(187))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3453,43 +10902,95 @@ type DCWeldingDetectionRes struct {
 }
 
 func (x *DCWeldingDetectionRes) encodeEXI(e *exi.Encoder) {
-	e.StartElement(1)
+	e.Code(0, 1)
 	x.Header.encodeEXI(e)
-	e.EndElement()
-	e.EnumElement(63, int(x.ResponseCode))
-	e.StartElement(189)
+	e.Code(0, 2)
+	e.PutEnum(13, int(x.ResponseCode))
+	e.Code(0, 2)
 	x.EVSEPresentVoltage.encodeEXI(e)
-	e.EndElement()
+	e.Code(0, 1)
 }
 
 func (x *DCWeldingDetectionRes) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DCWeldingDetectionRes{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 1:
-				x.Header = old.Header
-				x.Header.decodeEXI(d)
-			case 63:
-				x.ResponseCode = ResponseCode(d.ElementEnum())
-			case 189:
-				x.EVSEPresentVoltage = old.EVSEPresentVoltage
-				x.EVSEPresentVoltage.decodeEXI(d)
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Header = old.Header
+				if !d.Down() {
+					return
+				}
+				x.Header.decodeEXI(d)
+				d.Up()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.ResponseCode = ResponseCode(d.EnumElement(63))
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.EVSEPresentVoltage = old.EVSEPresentVoltage
+				if !d.Down() {
+					return
+				}
+				x.EVSEPresentVoltage.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3522,61 +11023,333 @@ type DSAKeyValue struct {
 }
 
 func (x *DSAKeyValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.P != nil {
-		e.BinaryElement(20, x.P)
+		e.Code(0, 2)
+		if len(x.P) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.P)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 1
 	}
 	if x.Q != nil {
-		e.BinaryElement(23, x.Q)
+		switch st {
+		case 0:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 1:
+			e.Code(0, 1)
+			if len(x.Q) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Q)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.G != nil {
-		e.BinaryElement(21, x.G)
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		case 1:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 2:
+			e.Code(0, 2)
+			if len(x.G) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.G)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
-	e.BinaryElement(22, x.Y)
+	switch st {
+	case 0:
+		e.Code(2, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 1:
+		e.Fail(exi.ErrUnexpected)
+		return
+	case 2:
+		e.Code(1, 2)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	case 3:
+		e.Code(0, 1)
+		if len(x.Y) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.Y)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 4
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
+	}
 	if x.J != nil {
-		e.BinaryElement(24, x.J)
+		e.Code(0, 2)
+		if len(x.J) > 0 {
+			e.Code(0, 1)
+			e.PutBinary(8, x.J)
+			e.Code(0, 1)
+		} else {
+			e.Code(8, 4)
+		}
+		st = 5
 	}
 	if x.Seed != nil {
-		e.BinaryElement(25, x.Seed)
+		switch st {
+		case 4:
+			e.Code(1, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		case 5:
+			e.Code(0, 2)
+			if len(x.Seed) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.Seed)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 6
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.PgenCounter != nil {
-		e.BinaryElement(26, x.PgenCounter)
+		switch st {
+		case 4:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 5:
+			e.Fail(exi.ErrUnexpected)
+			return
+		case 6:
+			e.Code(0, 1)
+			if len(x.PgenCounter) > 0 {
+				e.Code(0, 1)
+				e.PutBinary(8, x.PgenCounter)
+				e.Code(0, 1)
+			} else {
+				e.Code(8, 4)
+			}
+			st = 7
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 4:
+		e.Code(2, 2)
+	case 5:
+		e.Code(1, 2)
+	case 6:
+		e.Code(4, 3)
+	case 7:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 20:
-				x.P = d.ElementBinary(old.P[:0])
-			case 23:
-				x.Q = d.ElementBinary(old.Q[:0])
-			case 21:
-				x.G = d.ElementBinary(old.G[:0])
-			case 22:
-				x.Y = d.ElementBinary(old.Y[:0])
-			case 24:
-				x.J = d.ElementBinary(old.J[:0])
-			case 25:
-				x.Seed = d.ElementBinary(old.Seed[:0])
-			case 26:
-				x.PgenCounter = d.ElementBinary(old.PgenCounter[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.P = d.BinaryElement(20, old.P[:0])
+				st = 1
+			case 1:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 2:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 3:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Q = d.BinaryElement(23, old.Q[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.G = d.BinaryElement(21, old.G[:0])
+				st = 3
+			case 1:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 2:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Y = d.BinaryElement(22, old.Y[:0])
+				st = 4
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 4:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.J = d.BinaryElement(24, old.J[:0])
+				st = 5
+			case 1:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 5:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Seed = d.BinaryElement(25, old.Seed[:0])
+				st = 6
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 6:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.PgenCounter = d.BinaryElement(26, old.PgenCounter[:0])
+				st = 7
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 7:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3588,34 +11361,79 @@ type RSAKeyValue struct {
 }
 
 func (x *RSAKeyValue) encodeEXI(e *exi.Encoder) {
-	e.BinaryElement(28, x.Modulus)
-	e.BinaryElement(29, x.Exponent)
+	e.Code(0, 1)
+	if len(x.Modulus) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Modulus)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
+	if len(x.Exponent) > 0 {
+		e.Code(0, 1)
+		e.PutBinary(8, x.Exponent)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 1)
 }
 
 func (x *RSAKeyValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RSAKeyValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 28:
-				x.Modulus = d.ElementBinary(old.Modulus[:0])
-			case 29:
-				x.Exponent = d.ElementBinary(old.Exponent[:0])
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.Modulus = d.BinaryElement(28, old.Modulus[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Exponent = d.BinaryElement(29, old.Exponent[:0])
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3628,65 +11446,186 @@ type RetrievalMethod struct {
 }
 
 func (x *RetrievalMethod) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Type != nil {
-		e.Attribute(2)
-		e.String(*x.Type)
+		e.Code(0, 3)
+		e.PutString(2, exi.QName{URI: 0, Local: 5}, *x.Type)
+		st = 1
 	}
 	if x.URI != nil {
-		e.Attribute(1)
-		e.String(*x.URI)
+		switch st {
+		case 0:
+			e.Code(1, 3)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		case 1:
+			e.Code(0, 2)
+			e.PutString(2, exi.QName{URI: 0, Local: 6}, *x.URI)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
 	}
 	if x.Transforms != nil {
-		e.StartElement(10)
-		x.Transforms.encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(2, 3)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 1:
+			e.Code(1, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		case 2:
+			e.Code(0, 2)
+			x.Transforms.encodeEXI(e)
+			st = 3
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(3, 3)
+	case 1:
+		e.Code(2, 2)
+	case 2:
+		e.Code(1, 2)
+	case 3:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *RetrievalMethod) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = RetrievalMethod{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 2:
+		switch st {
+		case 0:
+			c, ok := d.Code(3)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 5})
 				x.Type = old.Type
 				if x.Type == nil {
 					x.Type = new(string)
 				}
 				*x.Type = d.String()
+				st = 1
 			case 1:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
 				x.URI = old.URI
 				if x.URI == nil {
 					x.URI = new(string)
 				}
 				*x.URI = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 10:
+				st = 2
+			case 2:
 				x.Transforms = old.Transforms
 				if x.Transforms == nil {
 					x.Transforms = new(Transforms)
 				}
+				if !d.Down() {
+					return
+				}
 				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 3:
+				return
+			case 4:
+				d.SecondLevelEE(3, 6, false)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(2, exi.QName{URI: 0, Local: 6})
+				x.URI = old.URI
+				if x.URI == nil {
+					x.URI = new(string)
+				}
+				*x.URI = d.String()
+				st = 2
+			case 1:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 2:
+				return
+			case 3:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.Transforms = old.Transforms
+				if x.Transforms == nil {
+					x.Transforms = new(Transforms)
+				}
+				if !d.Down() {
+					return
+				}
+				x.Transforms.decodeEXI(d)
+				d.Up()
+				st = 3
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(2, 4, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 3:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3714,33 +11653,72 @@ type X509IssuerSerial struct {
 }
 
 func (x *X509IssuerSerial) encodeEXI(e *exi.Encoder) {
-	e.StringElement(33, x.X509IssuerName)
-	e.BigIntElement(34, x.X509SerialNumber)
+	e.Code(0, 1)
+	if x.X509IssuerName != "" {
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.X509IssuerName)
+		e.Code(0, 1)
+	} else {
+		e.Code(8, 4)
+	}
+	e.Code(0, 2)
+	e.PutBigInt(9, x.X509SerialNumber)
+	e.Code(0, 2)
 }
 
 func (x *X509IssuerSerial) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerSerial{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvSE:
-			switch ev.Index {
-			case 33:
-				x.X509IssuerName = d.ElementString()
-			case 34:
-				x.X509SerialNumber = d.ElementBigInt()
-			default:
-				d.Unexpected(ev)
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+			switch c {
+			case 0:
+				x.X509IssuerName = d.StringElement(33)
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				x.X509SerialNumber = d.BigIntElement(34)
+				st = 2
+			case 1:
+				d.SecondLevelEE(2, 3, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3784,47 +11762,71 @@ type Manifest struct {
 }
 
 func (x *Manifest) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.Reference) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.Reference {
-		e.StartElement(9)
-		x.Reference[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			x.Reference[i].encodeEXI(e)
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Manifest) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Manifest{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 9:
+				st = 1
+			case 1:
 				if x.Reference == nil {
 					x.Reference = old.Reference[:0]
 				}
@@ -3833,14 +11835,77 @@ func (x *Manifest) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.Reference = append(x.Reference, Reference{})
 				}
+				if !d.Down() {
+					return
+				}
 				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.Reference == nil {
+					x.Reference = old.Reference[:0]
+				}
+				if n := len(x.Reference); n < cap(x.Reference) {
+					x.Reference = x.Reference[:n+1]
+				} else {
+					x.Reference = append(x.Reference, Reference{})
+				}
+				if !d.Down() {
+					return
+				}
+				x.Reference[len(x.Reference)-1].decodeEXI(d)
+				d.Up()
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3852,47 +11917,77 @@ type SignatureProperties struct {
 }
 
 func (x *SignatureProperties) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Id != nil {
-		e.Attribute(3)
-		e.String(*x.Id)
+		e.Code(0, 2)
+		e.PutString(6, exi.QName{URI: 0, Local: 2}, *x.Id)
+		st = 1
 	}
 	if len(x.SignatureProperty) < 1 {
 		e.Fail(exi.ErrMissing)
 		return
 	}
 	for i := range x.SignatureProperty {
-		e.StartElement(192)
-		x.SignatureProperty[i].encodeEXI(e)
-		e.EndElement()
+		switch st {
+		case 0:
+			e.Code(1, 2)
+			e.Enter(192)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 1:
+			e.Code(0, 1)
+			e.Enter(192)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		case 2:
+			e.Code(0, 2)
+			e.Enter(192)
+			x.SignatureProperty[i].encodeEXI(e)
+			e.EndElement()
+			st = 2
+		default:
+			e.Fail(exi.ErrUnexpected)
+			return
+		}
+	}
+	switch st {
+	case 0:
+		e.Code(16, 5)
+	case 1:
+		e.Code(8, 4)
+	case 2:
+		e.Code(1, 2)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SignatureProperties{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvAT:
-			switch ev.Index {
-			case 3:
+		switch st {
+		case 0:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(6, exi.QName{URI: 0, Local: 2})
 				x.Id = old.Id
 				if x.Id == nil {
 					x.Id = new(string)
 				}
 				*x.Id = d.String()
-			default:
-				d.Unexpected(ev)
-				return
-			}
-		case exi.EvSE:
-			switch ev.Index {
-			case 192:
+				st = 1
+			case 1:
 				if x.SignatureProperty == nil {
 					x.SignatureProperty = old.SignatureProperty[:0]
 				}
@@ -3901,14 +11996,68 @@ func (x *SignatureProperties) decodeEXI(d *exi.Decoder) {
 				} else {
 					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
 				}
+				d.Enter(192)
 				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 2:
+				d.SecondLevelEE(3, 7, true)
+				return
 			default:
-				d.Unexpected(ev)
+				d.Fail(exi.ErrEventCode)
 				return
 			}
-		default:
-			d.Unexpected(ev)
-			return
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(192)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				d.SecondLevelEE(3, 5, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 2:
+			c, ok := d.Code(2)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				if x.SignatureProperty == nil {
+					x.SignatureProperty = old.SignatureProperty[:0]
+				}
+				if n := len(x.SignatureProperty); n < cap(x.SignatureProperty) {
+					x.SignatureProperty = x.SignatureProperty[:n+1]
+				} else {
+					x.SignatureProperty = append(x.SignatureProperty, SignatureProperty{})
+				}
+				d.Enter(192)
+				x.SignatureProperty[len(x.SignatureProperty)-1].decodeEXI(d)
+				st = 2
+			case 1:
+				return
+			case 2:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3963,28 +12112,63 @@ type DigestValue struct {
 }
 
 func (x *DigestValue) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(5, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *DigestValue) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = DigestValue{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(5, exi.QName{URI: 4, Local: 7})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -3995,27 +12179,62 @@ type KeyName struct {
 }
 
 func (x *KeyName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 16}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *KeyName) decodeEXI(d *exi.Decoder) {
 	*x = KeyName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 16})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4026,27 +12245,62 @@ type MgmtData struct {
 }
 
 func (x *MgmtData) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 21}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MgmtData) decodeEXI(d *exi.Decoder) {
 	*x = MgmtData{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 21})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4057,25 +12311,49 @@ type AckMaxDelay struct {
 }
 
 func (x *AckMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *AckMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = AckMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 0})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4086,25 +12364,49 @@ type BPTDischargedEnergyReadingWh struct {
 }
 
 func (x *BPTDischargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTDischargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = BPTDischargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 3})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4115,25 +12417,49 @@ type BPTInductiveEnergyReadingVARh struct {
 }
 
 func (x *BPTInductiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *BPTInductiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = BPTInductiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 4})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4157,25 +12483,49 @@ type CapacitiveEnergyReadingVARh struct {
 }
 
 func (x *CapacitiveEnergyReadingVARh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *CapacitiveEnergyReadingVARh) decodeEXI(d *exi.Decoder) {
 	*x = CapacitiveEnergyReadingVARh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 10})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4186,25 +12536,49 @@ type ChargedEnergyReadingWh struct {
 }
 
 func (x *ChargedEnergyReadingWh) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ChargedEnergyReadingWh) decodeEXI(d *exi.Decoder) {
 	*x = ChargedEnergyReadingWh{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 15})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4215,25 +12589,49 @@ type ChargingComplete struct {
 }
 
 func (x *ChargingComplete) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(16, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *ChargingComplete) decodeEXI(d *exi.Decoder) {
 	*x = ChargingComplete{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 16})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4257,25 +12655,49 @@ type DepartureTime struct {
 }
 
 func (x *DepartureTime) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(15, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *DepartureTime) decodeEXI(d *exi.Decoder) {
 	*x = DepartureTime{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 18})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4481,25 +12903,49 @@ type EVProcessing struct {
 }
 
 func (x *EVProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 53})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4510,25 +12956,49 @@ type EVSECurrentLimitAchieved struct {
 }
 
 func (x *EVSECurrentLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(16, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSECurrentLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSECurrentLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 54})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4669,25 +13139,49 @@ type EVSENotification struct {
 }
 
 func (x *EVSENotification) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(18, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSENotification) decodeEXI(d *exi.Decoder) {
 	*x = EVSENotification{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = EvseNotification(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(18, exi.QName{URI: 5, Local: 27})
+				x.Value = EvseNotification(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4698,25 +13192,49 @@ type EVSEPowerLimitAchieved struct {
 }
 
 func (x *EVSEPowerLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(16, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEPowerLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEPowerLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 65})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4766,25 +13284,49 @@ type EVSEProcessing struct {
 }
 
 func (x *EVSEProcessing) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(14, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *EVSEProcessing) decodeEXI(d *exi.Decoder) {
 	*x = EVSEProcessing{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = Processing(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(14, exi.QName{URI: 6, Local: 69})
+				x.Value = Processing(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4795,25 +13337,49 @@ type EVSEVoltageLimitAchieved struct {
 }
 
 func (x *EVSEVoltageLimitAchieved) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(16, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *EVSEVoltageLimitAchieved) decodeEXI(d *exi.Decoder) {
 	*x = EVSEVoltageLimitAchieved{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 6, Local: 70})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4876,28 +13442,63 @@ type Exponent struct {
 }
 
 func (x *Exponent) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Exponent) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Exponent{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 9})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4908,25 +13509,49 @@ type ExponentFragment struct {
 }
 
 func (x *ExponentFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(10, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ExponentFragment) decodeEXI(d *exi.Decoder) {
 	*x = ExponentFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int8(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(10, exi.QName{URI: 5, Local: 32})
+				x.Value = int8(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4937,28 +13562,63 @@ type G struct {
 }
 
 func (x *G) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *G) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = G{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 10})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4969,25 +13629,49 @@ type HMACOutputLength struct {
 }
 
 func (x *HMACOutputLength) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(3, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *HMACOutputLength) decodeEXI(d *exi.Decoder) {
 	*x = HMACOutputLength{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(3, exi.QName{URI: 4, Local: 11})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -4998,25 +13682,49 @@ type InletHot struct {
 }
 
 func (x *InletHot) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(16, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *InletHot) decodeEXI(d *exi.Decoder) {
 	*x = InletHot{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 34})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5027,28 +13735,63 @@ type J struct {
 }
 
 func (x *J) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *J) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = J{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 13})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5059,25 +13802,49 @@ type MaximumSOC struct {
 }
 
 func (x *MaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 36})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5088,27 +13855,62 @@ type MeterID struct {
 }
 
 func (x *MeterID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(19, exi.QName{URI: 5, Local: 38}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterID) decodeEXI(d *exi.Decoder) {
 	*x = MeterID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(19, exi.QName{URI: 5, Local: 38})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5119,25 +13921,49 @@ type MeterInfoRequested struct {
 }
 
 func (x *MeterInfoRequested) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Bool(x.Value)
+	e.Code(0, 1)
+	e.PutBool(16, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *MeterInfoRequested) decodeEXI(d *exi.Decoder) {
 	*x = MeterInfoRequested{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.Bool()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(16, exi.QName{URI: 5, Local: 40})
+				x.Value = d.Bool()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5148,28 +13974,63 @@ type MeterSignature struct {
 }
 
 func (x *MeterSignature) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(20, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *MeterSignature) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = MeterSignature{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(20, exi.QName{URI: 5, Local: 42})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5180,25 +14041,49 @@ type MeterStatus struct {
 }
 
 func (x *MeterStatus) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterStatus) decodeEXI(d *exi.Decoder) {
 	*x = MeterStatus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 43})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5209,25 +14094,49 @@ type MeterTimestamp struct {
 }
 
 func (x *MeterTimestamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MeterTimestamp) decodeEXI(d *exi.Decoder) {
 	*x = MeterTimestamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 44})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5238,25 +14147,49 @@ type MinimumSOC struct {
 }
 
 func (x *MinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *MinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = MinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 45})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5267,28 +14200,63 @@ type Modulus struct {
 }
 
 func (x *Modulus) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Modulus) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Modulus{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 22})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5299,25 +14267,49 @@ type NotificationMaxDelay struct {
 }
 
 func (x *NotificationMaxDelay) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(17, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *NotificationMaxDelay) decodeEXI(d *exi.Decoder) {
 	*x = NotificationMaxDelay{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint16(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(17, exi.QName{URI: 5, Local: 46})
+				x.Value = uint16(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5354,28 +14346,63 @@ type P struct {
 }
 
 func (x *P) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *P) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = P{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 25})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5386,28 +14413,63 @@ type PGPKeyID struct {
 }
 
 func (x *PGPKeyID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 28})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5418,28 +14480,63 @@ type PGPKeyPacket struct {
 }
 
 func (x *PGPKeyPacket) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PGPKeyPacket) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PGPKeyPacket{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 29})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5450,28 +14547,63 @@ type PgenCounter struct {
 }
 
 func (x *PgenCounter) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *PgenCounter) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = PgenCounter{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 30})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5482,25 +14614,49 @@ type PresentSOC struct {
 }
 
 func (x *PresentSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *PresentSOC) decodeEXI(d *exi.Decoder) {
 	*x = PresentSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 49})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5511,28 +14667,63 @@ type Q struct {
 }
 
 func (x *Q) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Q) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Q{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 31})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5543,25 +14734,49 @@ type RemainingTimeToMaximumSOC struct {
 }
 
 func (x *RemainingTimeToMaximumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(15, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMaximumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMaximumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 53})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5572,25 +14787,49 @@ type RemainingTimeToMinimumSOC struct {
 }
 
 func (x *RemainingTimeToMinimumSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(15, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToMinimumSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToMinimumSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 54})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5601,25 +14840,49 @@ type RemainingTimeToTargetSOC struct {
 }
 
 func (x *RemainingTimeToTargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(15, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *RemainingTimeToTargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = RemainingTimeToTargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(15, exi.QName{URI: 5, Local: 55})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5630,25 +14893,49 @@ type ResponseCodeFragment struct {
 }
 
 func (x *ResponseCodeFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Enum(int(x.Value))
+	e.Code(0, 1)
+	e.PutEnum(13, int(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *ResponseCodeFragment) decodeEXI(d *exi.Decoder) {
 	*x = ResponseCodeFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = ResponseCode(d.Enum())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(13, exi.QName{URI: 5, Local: 56})
+				x.Value = ResponseCode(d.Enum())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5659,28 +14946,63 @@ type SPKISexp struct {
 }
 
 func (x *SPKISexp) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SPKISexp) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SPKISexp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 40})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5691,28 +15013,63 @@ type Seed struct {
 }
 
 func (x *Seed) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Seed) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Seed{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 41})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5723,28 +15080,63 @@ type SessionID struct {
 }
 
 func (x *SessionID) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(0, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *SessionID) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = SessionID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(0, exi.QName{URI: 5, Local: 60})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5755,25 +15147,49 @@ type TargetSOC struct {
 }
 
 func (x *TargetSOC) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOC) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOC{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 5, Local: 61})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5784,25 +15200,49 @@ type TargetSOCFragment struct {
 }
 
 func (x *TargetSOCFragment) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(12, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TargetSOCFragment) decodeEXI(d *exi.Decoder) {
 	*x = TargetSOCFragment{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint8(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(12, exi.QName{URI: 6, Local: 77})
+				x.Value = uint8(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5813,25 +15253,49 @@ type TaxRuleID struct {
 }
 
 func (x *TaxRuleID) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(21, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TaxRuleID) decodeEXI(d *exi.Decoder) {
 	*x = TaxRuleID{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint32(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(21, exi.QName{URI: 5, Local: 63})
+				x.Value = uint32(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5842,25 +15306,49 @@ type TimeAnchor struct {
 }
 
 func (x *TimeAnchor) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeAnchor) decodeEXI(d *exi.Decoder) {
 	*x = TimeAnchor{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 64})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5871,25 +15359,49 @@ type TimeStamp struct {
 }
 
 func (x *TimeStamp) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Uint(uint64(x.Value))
+	e.Code(0, 1)
+	e.PutUint(1, uint64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *TimeStamp) decodeEXI(d *exi.Decoder) {
 	*x = TimeStamp{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = uint64(d.Uint())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(1, exi.QName{URI: 5, Local: 65})
+				x.Value = uint64(d.Uint())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5900,25 +15412,49 @@ type Value struct {
 }
 
 func (x *Value) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.Int(int64(x.Value))
+	e.Code(0, 1)
+	e.PutInt(11, int64(x.Value))
+	e.Code(0, 1)
 }
 
 func (x *Value) decodeEXI(d *exi.Decoder) {
 	*x = Value{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = int16(d.Int())
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(11, exi.QName{URI: 5, Local: 69})
+				x.Value = int16(d.Int())
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5929,28 +15465,63 @@ type X509CRL struct {
 }
 
 func (x *X509CRL) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509CRL) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509CRL{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 58})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5961,28 +15532,63 @@ type X509Certificate struct {
 }
 
 func (x *X509Certificate) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509Certificate) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509Certificate{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 59})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -5993,27 +15599,62 @@ type X509IssuerName struct {
 }
 
 func (x *X509IssuerName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 62}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509IssuerName) decodeEXI(d *exi.Decoder) {
 	*x = X509IssuerName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 62})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6037,28 +15678,63 @@ type X509SKI struct {
 }
 
 func (x *X509SKI) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(7, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SKI) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = X509SKI{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(7, exi.QName{URI: 4, Local: 65})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6069,25 +15745,49 @@ type X509SerialNumber struct {
 }
 
 func (x *X509SerialNumber) encodeEXI(e *exi.Encoder) {
-	e.Characters()
-	e.BigInt(x.Value)
+	e.Code(0, 1)
+	e.PutBigInt(9, x.Value)
+	e.Code(0, 1)
 }
 
 func (x *X509SerialNumber) decodeEXI(d *exi.Decoder) {
 	*x = X509SerialNumber{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.BigInt()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(9, exi.QName{URI: 4, Local: 66})
+				x.Value = d.BigInt()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6098,27 +15798,62 @@ type X509SubjectName struct {
 }
 
 func (x *X509SubjectName) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 67}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *X509SubjectName) decodeEXI(d *exi.Decoder) {
 	*x = X509SubjectName{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 67})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6129,27 +15864,62 @@ type XPath struct {
 }
 
 func (x *XPath) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if x.Value != "" {
-		e.Characters()
-		e.String(x.Value)
+		e.Code(0, 1)
+		e.PutString(4, exi.QName{URI: 4, Local: 68}, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *XPath) decodeEXI(d *exi.Decoder) {
 	*x = XPath{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.String()
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(4, exi.QName{URI: 4, Local: 68})
+				x.Value = d.String()
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6160,28 +15930,63 @@ type Y struct {
 }
 
 func (x *Y) encodeEXI(e *exi.Encoder) {
+	var st, n int32
+	_, _ = st, n
 	if len(x.Value) > 0 {
-		e.Characters()
-		e.Binary(x.Value)
+		e.Code(0, 1)
+		e.PutBinary(8, x.Value)
+		st = 1
+	}
+	switch st {
+	case 0:
+		e.Code(8, 4)
+	case 1:
+		e.Code(0, 1)
+	default:
+		e.Fail(exi.ErrUnexpected)
+		return
 	}
 }
 
 func (x *Y) decodeEXI(d *exi.Decoder) {
 	old := *x
 	*x = Y{}
+	var st, n int32
+	_ = n
 	for {
-		ev, err := d.Next()
-		if err != nil {
-			return
-		}
-		switch ev.Kind {
-		case exi.EvEE:
-			return
-		case exi.EvCH:
-			x.Value = d.AppendBinary(old.Value[:0])
-		default:
-			d.Unexpected(ev)
-			return
+		switch st {
+		case 0:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				d.Pending(8, exi.QName{URI: 4, Local: 69})
+				x.Value = d.AppendBinary(old.Value[:0])
+				st = 1
+			case 1:
+				d.SecondLevelEE(3, 7, true)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
+		case 1:
+			c, ok := d.Code(1)
+			if !ok {
+				return
+			}
+			switch c {
+			case 0:
+				return
+			case 1:
+				d.SecondLevelEE(1, 2, false)
+				return
+			default:
+				d.Fail(exi.ErrEventCode)
+				return
+			}
 		}
 	}
 }
@@ -6194,7 +15999,7 @@ func (x *DCChargeParameterDiscoveryReq) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6208,6 +16013,7 @@ func (x *DCChargeParameterDiscoveryReq) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6218,7 +16024,7 @@ func (x *DCChargeParameterDiscoveryReq) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(0)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6231,6 +16037,7 @@ func (x *DCChargeParameterDiscoveryReq) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6242,7 +16049,7 @@ func (x *DCChargeParameterDiscoveryRes) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6256,6 +16063,7 @@ func (x *DCChargeParameterDiscoveryRes) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6266,7 +16074,7 @@ func (x *DCChargeParameterDiscoveryRes) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(62)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6279,6 +16087,7 @@ func (x *DCChargeParameterDiscoveryRes) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6290,7 +16099,7 @@ func (x *DCCableCheckReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6304,6 +16113,7 @@ func (x *DCCableCheckReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6314,7 +16124,7 @@ func (x *DCCableCheckReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(77)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6327,6 +16137,7 @@ func (x *DCCableCheckReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6338,7 +16149,7 @@ func (x *DCCableCheckRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6352,6 +16163,7 @@ func (x *DCCableCheckRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6362,7 +16174,7 @@ func (x *DCCableCheckRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(78)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6375,6 +16187,7 @@ func (x *DCCableCheckRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6386,7 +16199,7 @@ func (x *DCPreChargeReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6400,6 +16213,7 @@ func (x *DCPreChargeReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6410,7 +16224,7 @@ func (x *DCPreChargeReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(80)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6423,6 +16237,7 @@ func (x *DCPreChargeReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6434,7 +16249,7 @@ func (x *DCPreChargeRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6448,6 +16263,7 @@ func (x *DCPreChargeRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6458,7 +16274,7 @@ func (x *DCPreChargeRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(84)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6471,6 +16287,7 @@ func (x *DCPreChargeRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6482,7 +16299,7 @@ func (x *DCChargeLoopReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6496,6 +16313,7 @@ func (x *DCChargeLoopReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6506,7 +16324,7 @@ func (x *DCChargeLoopReq) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(86)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6519,6 +16337,7 @@ func (x *DCChargeLoopReq) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6530,7 +16349,7 @@ func (x *DCChargeLoopRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6544,6 +16363,7 @@ func (x *DCChargeLoopRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6554,7 +16374,7 @@ func (x *DCChargeLoopRes) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(132)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6567,6 +16387,7 @@ func (x *DCChargeLoopRes) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6578,7 +16399,7 @@ func (x *DCWeldingDetectionReq) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6592,6 +16413,7 @@ func (x *DCWeldingDetectionReq) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6602,7 +16424,7 @@ func (x *DCWeldingDetectionReq) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(186)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6615,6 +16437,7 @@ func (x *DCWeldingDetectionReq) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6626,7 +16449,7 @@ func (x *DCWeldingDetectionRes) AppendEXI(dst []byte, opt exi.Options) ([]byte, 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6640,6 +16463,7 @@ func (x *DCWeldingDetectionRes) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6650,7 +16474,7 @@ func (x *DCWeldingDetectionRes) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(188)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6663,6 +16487,7 @@ func (x *DCWeldingDetectionRes) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6674,7 +16499,7 @@ func (x *DCCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6688,6 +16513,7 @@ func (x *DCCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6698,7 +16524,7 @@ func (x *DCCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(61)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6711,6 +16537,7 @@ func (x *DCCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6722,7 +16549,7 @@ func (x *DCCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) ([]b
 	e.Reset(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6736,6 +16563,7 @@ func (x *DCCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6746,7 +16574,7 @@ func (x *DCCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Optio
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(76)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6759,6 +16587,7 @@ func (x *DCCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Options
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6770,7 +16599,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6784,6 +16613,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6794,7 +16624,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(47)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6807,6 +16637,7 @@ func (x *BPTDCCPDReqEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6818,7 +16649,7 @@ func (x *BPTDCCPDResEnergyTransferMode) AppendEXI(dst []byte, opt exi.Options) (
 	e.Reset(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6832,6 +16663,7 @@ func (x *BPTDCCPDResEnergyTransferMode) DecodeEXI(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6842,7 +16674,7 @@ func (x *BPTDCCPDResEnergyTransferMode) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(64)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6855,6 +16687,7 @@ func (x *BPTDCCPDResEnergyTransferMode) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6866,7 +16699,7 @@ func (x *ScheduledDCCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6880,6 +16713,7 @@ func (x *ScheduledDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6890,7 +16724,7 @@ func (x *ScheduledDCCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(131)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6903,6 +16737,7 @@ func (x *ScheduledDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6914,7 +16749,7 @@ func (x *ScheduledDCCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]
 	e.Reset(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6928,6 +16763,7 @@ func (x *ScheduledDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6938,7 +16774,7 @@ func (x *ScheduledDCCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(185)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6951,6 +16787,7 @@ func (x *ScheduledDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6962,7 +16799,7 @@ func (x *BPTScheduledDCCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6976,6 +16813,7 @@ func (x *BPTScheduledDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -6986,7 +16824,7 @@ func (x *BPTScheduledDCCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(115)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -6999,6 +16837,7 @@ func (x *BPTScheduledDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7010,7 +16849,7 @@ func (x *BPTScheduledDCCLResControlMode) AppendEXI(dst []byte, opt exi.Options) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7024,6 +16863,7 @@ func (x *BPTScheduledDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7034,7 +16874,7 @@ func (x *BPTScheduledDCCLResControlMode) AppendEXIFragment(dst []byte, opt exi.O
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(174)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7047,6 +16887,7 @@ func (x *BPTScheduledDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Opt
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7058,7 +16899,7 @@ func (x *DynamicDCCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7072,6 +16913,7 @@ func (x *DynamicDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7082,7 +16924,7 @@ func (x *DynamicDCCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(130)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7095,6 +16937,7 @@ func (x *DynamicDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7106,7 +16949,7 @@ func (x *DynamicDCCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]by
 	e.Reset(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7120,6 +16963,7 @@ func (x *DynamicDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7130,7 +16974,7 @@ func (x *DynamicDCCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(184)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7143,6 +16987,7 @@ func (x *DynamicDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7154,7 +16999,7 @@ func (x *BPTDynamicDCCLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7168,6 +17013,7 @@ func (x *BPTDynamicDCCLReqControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7178,7 +17024,7 @@ func (x *BPTDynamicDCCLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(100)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7191,6 +17037,7 @@ func (x *BPTDynamicDCCLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7202,7 +17049,7 @@ func (x *BPTDynamicDCCLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([
 	e.Reset(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7216,6 +17063,7 @@ func (x *BPTDynamicDCCLResControlMode) DecodeEXI(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7226,7 +17074,7 @@ func (x *BPTDynamicDCCLResControlMode) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(161)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7239,6 +17087,7 @@ func (x *BPTDynamicDCCLResControlMode) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7250,7 +17099,7 @@ func (x *CLReqControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7264,6 +17113,7 @@ func (x *CLReqControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7274,7 +17124,7 @@ func (x *CLReqControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(129)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7287,6 +17137,7 @@ func (x *CLReqControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7298,7 +17149,7 @@ func (x *CLResControlMode) AppendEXI(dst []byte, opt exi.Options) ([]byte, error
 	e.Reset(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7312,6 +17163,7 @@ func (x *CLResControlMode) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7322,7 +17174,7 @@ func (x *CLResControlMode) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(183)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7335,6 +17187,7 @@ func (x *CLResControlMode) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7346,7 +17199,7 @@ func (x *Signature) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7360,6 +17213,7 @@ func (x *Signature) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7370,7 +17224,7 @@ func (x *Signature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(4)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7383,6 +17237,7 @@ func (x *Signature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7394,7 +17249,7 @@ func (x *SignatureValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) 
 	e.Reset(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7408,6 +17263,7 @@ func (x *SignatureValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7418,7 +17274,7 @@ func (x *SignatureValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(15)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7431,6 +17287,7 @@ func (x *SignatureValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7442,7 +17299,7 @@ func (x *SignedInfo) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7456,6 +17313,7 @@ func (x *SignedInfo) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7466,7 +17324,7 @@ func (x *SignedInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(5)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7479,6 +17337,7 @@ func (x *SignedInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7586,7 +17445,7 @@ func (x *Reference) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7600,6 +17459,7 @@ func (x *Reference) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7610,7 +17470,7 @@ func (x *Reference) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(9)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7623,6 +17483,7 @@ func (x *Reference) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7634,7 +17495,7 @@ func (x *Transforms) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7648,6 +17509,7 @@ func (x *Transforms) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7658,7 +17520,7 @@ func (x *Transforms) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(10)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7671,6 +17533,7 @@ func (x *Transforms) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7778,7 +17641,7 @@ func (x *DigestValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7792,6 +17655,7 @@ func (x *DigestValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7802,7 +17666,7 @@ func (x *DigestValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(14)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7815,6 +17679,7 @@ func (x *DigestValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7874,7 +17739,7 @@ func (x *KeyName) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7888,6 +17753,7 @@ func (x *KeyName) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7898,7 +17764,7 @@ func (x *KeyName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(17)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7911,6 +17777,7 @@ func (x *KeyName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7922,7 +17789,7 @@ func (x *MgmtData) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7936,6 +17803,7 @@ func (x *MgmtData) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -7946,7 +17814,7 @@ func (x *MgmtData) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(45)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -7959,6 +17827,7 @@ func (x *MgmtData) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8018,7 +17887,7 @@ func (x *RetrievalMethod) AppendEXI(dst []byte, opt exi.Options) ([]byte, error)
 	e.Reset(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8032,6 +17901,7 @@ func (x *RetrievalMethod) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8042,7 +17912,7 @@ func (x *RetrievalMethod) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(30)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8055,6 +17925,7 @@ func (x *RetrievalMethod) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8258,7 +18129,7 @@ func (x *Manifest) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8272,6 +18143,7 @@ func (x *Manifest) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8282,7 +18154,7 @@ func (x *Manifest) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(190)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8295,6 +18167,7 @@ func (x *Manifest) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8306,7 +18179,7 @@ func (x *SignatureProperties) AppendEXI(dst []byte, opt exi.Options) ([]byte, er
 	e.Reset(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8320,6 +18193,7 @@ func (x *SignatureProperties) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8330,7 +18204,7 @@ func (x *SignatureProperties) AppendEXIFragment(dst []byte, opt exi.Options) ([]
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(191)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8343,6 +18217,7 @@ func (x *SignatureProperties) DecodeEXIFragment(b []byte, opt exi.Options) error
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8402,7 +18277,7 @@ func (x *DSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8416,6 +18291,7 @@ func (x *DSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8426,7 +18302,7 @@ func (x *DSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(19)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8439,6 +18315,7 @@ func (x *DSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8450,7 +18327,7 @@ func (x *RSAKeyValue) AppendEXI(dst []byte, opt exi.Options) ([]byte, error) {
 	e.Reset(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8464,6 +18341,7 @@ func (x *RSAKeyValue) DecodeEXI(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8474,7 +18352,7 @@ func (x *RSAKeyValue) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(27)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8487,6 +18365,7 @@ func (x *RSAKeyValue) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8497,7 +18376,7 @@ func (x *AckMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(165)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8510,6 +18389,7 @@ func (x *AckMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8520,7 +18400,7 @@ func (x *DetailedCost) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(151)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8533,6 +18413,7 @@ func (x *DetailedCost) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8543,7 +18424,7 @@ func (x *RationalNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(148)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8556,6 +18437,7 @@ func (x *RationalNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8566,7 +18448,7 @@ func (x *BPTDischargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Opt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(139)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8579,6 +18461,7 @@ func (x *BPTDischargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Optio
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8589,7 +18472,7 @@ func (x *BPTInductiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Op
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(141)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8602,6 +18485,7 @@ func (x *BPTInductiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Opti
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8612,7 +18496,7 @@ func (x *BatteryEnergyCapacity) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(96)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8625,6 +18509,7 @@ func (x *BatteryEnergyCapacity) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8635,7 +18520,7 @@ func (x *CapacitiveEnergyReadingVARh) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(140)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8648,6 +18533,7 @@ func (x *CapacitiveEnergyReadingVARh) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8658,7 +18544,7 @@ func (x *ChargedEnergyReadingWh) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(138)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8671,6 +18557,7 @@ func (x *ChargedEnergyReadingWh) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8681,7 +18568,7 @@ func (x *ChargingComplete) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(95)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8694,6 +18581,7 @@ func (x *ChargingComplete) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8704,7 +18592,7 @@ func (x *CostPerUnit) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(149)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8717,6 +18605,7 @@ func (x *CostPerUnit) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8727,7 +18616,7 @@ func (x *DepartureTime) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(101)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8740,6 +18629,7 @@ func (x *DepartureTime) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8750,7 +18640,7 @@ func (x *DisplayParameters) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(87)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8763,6 +18653,7 @@ func (x *DisplayParameters) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8773,7 +18664,7 @@ func (x *EVMaximumChargeCurrent) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(52)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8786,6 +18677,7 @@ func (x *EVMaximumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8796,7 +18688,7 @@ func (x *EVMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(48)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8809,6 +18701,7 @@ func (x *EVMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8819,7 +18712,7 @@ func (x *EVMaximumDischargeCurrent) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(59)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8832,6 +18725,7 @@ func (x *EVMaximumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8842,7 +18736,7 @@ func (x *EVMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(57)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8855,6 +18749,7 @@ func (x *EVMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8865,7 +18760,7 @@ func (x *EVMaximumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(117)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8878,6 +18773,7 @@ func (x *EVMaximumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8888,7 +18784,7 @@ func (x *EVMaximumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(113)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8901,6 +18797,7 @@ func (x *EVMaximumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8911,7 +18808,7 @@ func (x *EVMaximumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(54)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8924,6 +18821,7 @@ func (x *EVMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8934,7 +18832,7 @@ func (x *EVMinimumChargeCurrent) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(53)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8947,6 +18845,7 @@ func (x *EVMinimumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8957,7 +18856,7 @@ func (x *EVMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(51)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8970,6 +18869,7 @@ func (x *EVMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -8980,7 +18880,7 @@ func (x *EVMinimumDischargeCurrent) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(60)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -8993,6 +18893,7 @@ func (x *EVMinimumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9003,7 +18904,7 @@ func (x *EVMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(58)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9016,6 +18917,7 @@ func (x *EVMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9026,7 +18928,7 @@ func (x *EVMinimumEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(118)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9039,6 +18941,7 @@ func (x *EVMinimumEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9049,7 +18952,7 @@ func (x *EVMinimumV2XEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(114)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9062,6 +18965,7 @@ func (x *EVMinimumV2XEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9072,7 +18976,7 @@ func (x *EVMinimumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(55)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9085,6 +18989,7 @@ func (x *EVMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9095,7 +19000,7 @@ func (x *EVPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(82)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9108,6 +19013,7 @@ func (x *EVPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9118,7 +19024,7 @@ func (x *EVProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(81)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9131,6 +19037,7 @@ func (x *EVProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9141,7 +19048,7 @@ func (x *EVSECurrentLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(159)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9154,6 +19061,7 @@ func (x *EVSECurrentLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9164,7 +19072,7 @@ func (x *EVSEMaximumChargeCurrent) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(67)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9177,6 +19085,7 @@ func (x *EVSEMaximumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9187,7 +19096,7 @@ func (x *EVSEMaximumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(65)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9200,6 +19109,7 @@ func (x *EVSEMaximumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9210,7 +19120,7 @@ func (x *EVSEMaximumDischargeCurrent) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(74)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9223,6 +19133,7 @@ func (x *EVSEMaximumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9233,7 +19144,7 @@ func (x *EVSEMaximumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(72)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9246,6 +19157,7 @@ func (x *EVSEMaximumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9256,7 +19168,7 @@ func (x *EVSEMaximumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(69)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9269,6 +19181,7 @@ func (x *EVSEMaximumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9279,7 +19192,7 @@ func (x *EVSEMinimumChargeCurrent) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(68)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9292,6 +19205,7 @@ func (x *EVSEMinimumChargeCurrent) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9302,7 +19216,7 @@ func (x *EVSEMinimumChargePower) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(66)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9315,6 +19229,7 @@ func (x *EVSEMinimumChargePower) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9325,7 +19240,7 @@ func (x *EVSEMinimumDischargeCurrent) AppendEXIFragment(dst []byte, opt exi.Opti
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(75)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9338,6 +19253,7 @@ func (x *EVSEMinimumDischargeCurrent) DecodeEXIFragment(b []byte, opt exi.Option
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9348,7 +19264,7 @@ func (x *EVSEMinimumDischargePower) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(73)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9361,6 +19277,7 @@ func (x *EVSEMinimumDischargePower) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9371,7 +19288,7 @@ func (x *EVSEMinimumVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(70)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9384,6 +19301,7 @@ func (x *EVSEMinimumVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9394,7 +19312,7 @@ func (x *EVSENotification) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(135)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9407,6 +19325,7 @@ func (x *EVSENotification) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9417,7 +19336,7 @@ func (x *EVSEPowerLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options) 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(158)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9430,6 +19349,7 @@ func (x *EVSEPowerLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) er
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9440,7 +19360,7 @@ func (x *EVSEPowerRampLimitation) AppendEXIFragment(dst []byte, opt exi.Options)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(71)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9453,6 +19373,7 @@ func (x *EVSEPowerRampLimitation) DecodeEXIFragment(b []byte, opt exi.Options) e
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9463,7 +19384,7 @@ func (x *EVSEPresentCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(156)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9476,6 +19397,7 @@ func (x *EVSEPresentCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9486,7 +19408,7 @@ func (x *EVSEPresentVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(85)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9499,6 +19421,7 @@ func (x *EVSEPresentVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9509,7 +19432,7 @@ func (x *EVSEProcessing) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(79)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9522,6 +19445,7 @@ func (x *EVSEProcessing) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9532,7 +19456,7 @@ func (x *EVSEStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(133)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9545,6 +19469,7 @@ func (x *EVSEStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9555,7 +19480,7 @@ func (x *EVSEVoltageLimitAchieved) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(160)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9568,6 +19493,7 @@ func (x *EVSEVoltageLimitAchieved) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9578,7 +19504,7 @@ func (x *EVTargetCurrent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(119)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9591,6 +19517,7 @@ func (x *EVTargetCurrent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9601,7 +19528,7 @@ func (x *EVTargetEnergyRequest) AppendEXIFragment(dst []byte, opt exi.Options) (
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(116)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9614,6 +19541,7 @@ func (x *EVTargetEnergyRequest) DecodeEXIFragment(b []byte, opt exi.Options) err
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9624,7 +19552,7 @@ func (x *EVTargetVoltage) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(83)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9637,6 +19565,7 @@ func (x *EVTargetVoltage) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9647,7 +19576,7 @@ func (x *EnergyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(147)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9660,6 +19589,7 @@ func (x *EnergyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9670,7 +19600,7 @@ func (x *Exponent) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(29)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9683,6 +19613,7 @@ func (x *Exponent) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9693,7 +19624,7 @@ func (x *ExponentFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(49)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9706,6 +19637,7 @@ func (x *ExponentFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9716,7 +19648,7 @@ func (x *G) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(21)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9729,6 +19661,7 @@ func (x *G) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9739,7 +19672,7 @@ func (x *HMACOutputLength) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(8)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9752,6 +19685,7 @@ func (x *HMACOutputLength) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9762,7 +19696,7 @@ func (x *MessageHeader) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(1)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9775,6 +19709,7 @@ func (x *MessageHeader) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9785,7 +19720,7 @@ func (x *InletHot) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(97)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9798,6 +19733,7 @@ func (x *InletHot) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9808,7 +19744,7 @@ func (x *J) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(24)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9821,6 +19757,7 @@ func (x *J) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9831,7 +19768,7 @@ func (x *MaximumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(91)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9844,6 +19781,7 @@ func (x *MaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9854,7 +19792,7 @@ func (x *MeterID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(137)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9867,6 +19805,7 @@ func (x *MeterID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9877,7 +19816,7 @@ func (x *MeterInfo) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(136)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9890,6 +19829,7 @@ func (x *MeterInfo) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9900,7 +19840,7 @@ func (x *MeterInfoRequested) AppendEXIFragment(dst []byte, opt exi.Options) ([]b
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(98)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9913,6 +19853,7 @@ func (x *MeterInfoRequested) DecodeEXIFragment(b []byte, opt exi.Options) error 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9923,7 +19864,7 @@ func (x *MeterSignature) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(142)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9936,6 +19877,7 @@ func (x *MeterSignature) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9946,7 +19888,7 @@ func (x *MeterStatus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(143)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9959,6 +19901,7 @@ func (x *MeterStatus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9969,7 +19912,7 @@ func (x *MeterTimestamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(144)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -9982,6 +19925,7 @@ func (x *MeterTimestamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -9992,7 +19936,7 @@ func (x *MinimumSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(89)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10005,6 +19949,7 @@ func (x *MinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10015,7 +19960,7 @@ func (x *Modulus) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(28)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10028,6 +19973,7 @@ func (x *Modulus) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10038,7 +19984,7 @@ func (x *NotificationMaxDelay) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(134)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10051,6 +19997,7 @@ func (x *NotificationMaxDelay) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10061,7 +20008,7 @@ func (x *OccupancyCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(150)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10074,6 +20021,7 @@ func (x *OccupancyCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10084,7 +20032,7 @@ func (x *OverstayCosts) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, 
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(152)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10097,6 +20045,7 @@ func (x *OverstayCosts) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10107,7 +20056,7 @@ func (x *P) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(20)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10120,6 +20069,7 @@ func (x *P) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10130,7 +20080,7 @@ func (x *PGPKeyID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(40)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10143,6 +20093,7 @@ func (x *PGPKeyID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10153,7 +20104,7 @@ func (x *PGPKeyPacket) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, e
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(42)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10166,6 +20117,7 @@ func (x *PGPKeyPacket) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10176,7 +20128,7 @@ func (x *PgenCounter) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(26)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10189,6 +20141,7 @@ func (x *PgenCounter) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10199,7 +20152,7 @@ func (x *PresentSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(88)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10212,6 +20165,7 @@ func (x *PresentSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10222,7 +20176,7 @@ func (x *Q) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(23)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10235,6 +20189,7 @@ func (x *Q) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10245,7 +20200,7 @@ func (x *Receipt) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(145)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10258,6 +20213,7 @@ func (x *Receipt) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10268,7 +20224,7 @@ func (x *RemainingTimeToMaximumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(94)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10281,6 +20237,7 @@ func (x *RemainingTimeToMaximumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10291,7 +20248,7 @@ func (x *RemainingTimeToMinimumSOC) AppendEXIFragment(dst []byte, opt exi.Option
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(92)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10304,6 +20261,7 @@ func (x *RemainingTimeToMinimumSOC) DecodeEXIFragment(b []byte, opt exi.Options)
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10314,7 +20272,7 @@ func (x *RemainingTimeToTargetSOC) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(93)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10327,6 +20285,7 @@ func (x *RemainingTimeToTargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10337,7 +20296,7 @@ func (x *ResponseCodeFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(63)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10350,6 +20309,7 @@ func (x *ResponseCodeFragment) DecodeEXIFragment(b []byte, opt exi.Options) erro
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10360,7 +20320,7 @@ func (x *X509IssuerSerial) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(193)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10373,6 +20333,7 @@ func (x *X509IssuerSerial) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10383,7 +20344,7 @@ func (x *SPKISexp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(44)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10396,6 +20357,7 @@ func (x *SPKISexp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10406,7 +20368,7 @@ func (x *Seed) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(25)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10419,6 +20381,7 @@ func (x *Seed) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10429,7 +20392,7 @@ func (x *SessionID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(2)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10442,6 +20405,7 @@ func (x *SessionID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10452,7 +20416,7 @@ func (x *TargetSOC) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(90)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10465,6 +20429,7 @@ func (x *TargetSOC) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10475,7 +20440,7 @@ func (x *TargetSOCFragment) AppendEXIFragment(dst []byte, opt exi.Options) ([]by
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(56)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10488,6 +20453,7 @@ func (x *TargetSOCFragment) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10498,7 +20464,7 @@ func (x *DetailedTax) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, er
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(153)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10511,6 +20477,7 @@ func (x *DetailedTax) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10521,7 +20488,7 @@ func (x *TaxRuleID) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(154)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10534,6 +20501,7 @@ func (x *TaxRuleID) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10544,7 +20512,7 @@ func (x *TimeAnchor) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, err
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(146)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10557,6 +20525,7 @@ func (x *TimeAnchor) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10567,7 +20536,7 @@ func (x *TimeStamp) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, erro
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(3)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10580,6 +20549,7 @@ func (x *TimeStamp) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10590,7 +20560,7 @@ func (x *Value) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(50)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10603,6 +20573,7 @@ func (x *Value) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10613,7 +20584,7 @@ func (x *X509CRL) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(38)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10626,6 +20597,7 @@ func (x *X509CRL) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10636,7 +20608,7 @@ func (x *X509Certificate) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(37)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10649,6 +20621,7 @@ func (x *X509Certificate) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10659,7 +20632,7 @@ func (x *X509IssuerName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte,
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(33)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10672,6 +20645,7 @@ func (x *X509IssuerName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10682,7 +20656,7 @@ func (x *X509IssuerSerialFragment) AppendEXIFragment(dst []byte, opt exi.Options
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(32)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10695,6 +20669,7 @@ func (x *X509IssuerSerialFragment) DecodeEXIFragment(b []byte, opt exi.Options) 
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10705,7 +20680,7 @@ func (x *X509SKI) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error)
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(35)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10718,6 +20693,7 @@ func (x *X509SKI) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10728,7 +20704,7 @@ func (x *X509SerialNumber) AppendEXIFragment(dst []byte, opt exi.Options) ([]byt
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(34)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10741,6 +20717,7 @@ func (x *X509SerialNumber) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10751,7 +20728,7 @@ func (x *X509SubjectName) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(36)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10764,6 +20741,7 @@ func (x *X509SubjectName) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10774,7 +20752,7 @@ func (x *XPath) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(12)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10787,6 +20765,7 @@ func (x *XPath) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10797,7 +20776,7 @@ func (x *Y) AppendEXIFragment(dst []byte, opt exi.Options) ([]byte, error) {
 	e.ResetFragment(schema(), dst, opt)
 	e.StartElement(22)
 	x.encodeEXI(&e)
-	e.EndElement()
+	e.Leave()
 	return e.Finish()
 }
 
@@ -10810,6 +20789,7 @@ func (x *Y) DecodeEXIFragment(b []byte, opt exi.Options) error {
 		return err
 	}
 	x.decodeEXI(&d)
+	d.Leave()
 	return d.Finish()
 }
 
@@ -10827,110 +20807,137 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 0:
 		x := new(DCChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(DCChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(DCCableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(DCCableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(DCPreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(DCPreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(DCChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(DCChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(DCWeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(DCWeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(DCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(DCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(BPTDCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(BPTDCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(ScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(ScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(BPTScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(BPTScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(DynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(DynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(BPTDynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(BPTDynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -10943,10 +20950,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -10959,6 +20968,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -10967,10 +20977,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -10979,6 +20991,7 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -10999,10 +21012,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 190:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(SignatureProperty)
@@ -11011,10 +21026,12 @@ func DecodeDocument(b []byte, opt exi.Options) (exi.Message, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
@@ -11046,110 +21063,137 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 0:
 		x := new(DCChargeParameterDiscoveryReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 62:
 		x := new(DCChargeParameterDiscoveryRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 77:
 		x := new(DCCableCheckReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 78:
 		x := new(DCCableCheckRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 80:
 		x := new(DCPreChargeReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 84:
 		x := new(DCPreChargeRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 86:
 		x := new(DCChargeLoopReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 132:
 		x := new(DCChargeLoopRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 186:
 		x := new(DCWeldingDetectionReq)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 188:
 		x := new(DCWeldingDetectionRes)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 61:
 		x := new(DCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 76:
 		x := new(DCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 47:
 		x := new(BPTDCCPDReqEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 64:
 		x := new(BPTDCCPDResEnergyTransferMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 131:
 		x := new(ScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 185:
 		x := new(ScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 115:
 		x := new(BPTScheduledDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 174:
 		x := new(BPTScheduledDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 130:
 		x := new(DynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 184:
 		x := new(DynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 100:
 		x := new(BPTDynamicDCCLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 161:
 		x := new(BPTDynamicDCCLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 129:
 		x := new(CLReqControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 183:
 		x := new(CLResControlMode)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 4:
 		x := new(Signature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 15:
 		x := new(SignatureValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 5:
 		x := new(SignedInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 6:
 		x := new(CanonicalizationMethod)
@@ -11162,10 +21206,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 9:
 		x := new(Reference)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 10:
 		x := new(Transforms)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 11:
 		x := new(Transform)
@@ -11178,6 +21224,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 14:
 		x := new(DigestValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 16:
 		x := new(KeyInfo)
@@ -11186,10 +21233,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 17:
 		x := new(KeyName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 45:
 		x := new(MgmtData)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 18:
 		x := new(KeyValue)
@@ -11198,6 +21247,7 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 30:
 		x := new(RetrievalMethod)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 31:
 		x := new(X509Data)
@@ -11218,10 +21268,12 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 190:
 		x := new(Manifest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 191:
 		x := new(SignatureProperties)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 192:
 		x := new(SignatureProperty)
@@ -11230,414 +21282,517 @@ func DecodeFragment(b []byte, opt exi.Options) (exi.Fragment, error) {
 	case 19:
 		x := new(DSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 27:
 		x := new(RSAKeyValue)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 165:
 		x := new(AckMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 151:
 		x := new(DetailedCost)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 148:
 		x := new(RationalNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 139:
 		x := new(BPTDischargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 141:
 		x := new(BPTInductiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 96:
 		x := new(BatteryEnergyCapacity)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 140:
 		x := new(CapacitiveEnergyReadingVARh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 138:
 		x := new(ChargedEnergyReadingWh)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 95:
 		x := new(ChargingComplete)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 149:
 		x := new(CostPerUnit)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 101:
 		x := new(DepartureTime)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 87:
 		x := new(DisplayParameters)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 52:
 		x := new(EVMaximumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 48:
 		x := new(EVMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 59:
 		x := new(EVMaximumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 57:
 		x := new(EVMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 117:
 		x := new(EVMaximumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 113:
 		x := new(EVMaximumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 54:
 		x := new(EVMaximumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 53:
 		x := new(EVMinimumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 51:
 		x := new(EVMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 60:
 		x := new(EVMinimumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 58:
 		x := new(EVMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 118:
 		x := new(EVMinimumEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 114:
 		x := new(EVMinimumV2XEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 55:
 		x := new(EVMinimumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 82:
 		x := new(EVPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 81:
 		x := new(EVProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 159:
 		x := new(EVSECurrentLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 67:
 		x := new(EVSEMaximumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 65:
 		x := new(EVSEMaximumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 74:
 		x := new(EVSEMaximumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 72:
 		x := new(EVSEMaximumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 69:
 		x := new(EVSEMaximumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 68:
 		x := new(EVSEMinimumChargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 66:
 		x := new(EVSEMinimumChargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 75:
 		x := new(EVSEMinimumDischargeCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 73:
 		x := new(EVSEMinimumDischargePower)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 70:
 		x := new(EVSEMinimumVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 135:
 		x := new(EVSENotification)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 158:
 		x := new(EVSEPowerLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 71:
 		x := new(EVSEPowerRampLimitation)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 156:
 		x := new(EVSEPresentCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 85:
 		x := new(EVSEPresentVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 79:
 		x := new(EVSEProcessing)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 133:
 		x := new(EVSEStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 160:
 		x := new(EVSEVoltageLimitAchieved)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 119:
 		x := new(EVTargetCurrent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 116:
 		x := new(EVTargetEnergyRequest)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 83:
 		x := new(EVTargetVoltage)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 147:
 		x := new(EnergyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 29:
 		x := new(Exponent)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 49:
 		x := new(ExponentFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 21:
 		x := new(G)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 8:
 		x := new(HMACOutputLength)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 1:
 		x := new(MessageHeader)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 97:
 		x := new(InletHot)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 24:
 		x := new(J)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 91:
 		x := new(MaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 137:
 		x := new(MeterID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 136:
 		x := new(MeterInfo)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 98:
 		x := new(MeterInfoRequested)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 142:
 		x := new(MeterSignature)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 143:
 		x := new(MeterStatus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 144:
 		x := new(MeterTimestamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 89:
 		x := new(MinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 28:
 		x := new(Modulus)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 134:
 		x := new(NotificationMaxDelay)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 150:
 		x := new(OccupancyCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 152:
 		x := new(OverstayCosts)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 20:
 		x := new(P)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 40:
 		x := new(PGPKeyID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 42:
 		x := new(PGPKeyPacket)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 26:
 		x := new(PgenCounter)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 88:
 		x := new(PresentSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 23:
 		x := new(Q)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 145:
 		x := new(Receipt)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 94:
 		x := new(RemainingTimeToMaximumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 92:
 		x := new(RemainingTimeToMinimumSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 93:
 		x := new(RemainingTimeToTargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 63:
 		x := new(ResponseCodeFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 193:
 		x := new(X509IssuerSerial)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 44:
 		x := new(SPKISexp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 25:
 		x := new(Seed)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 2:
 		x := new(SessionID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 90:
 		x := new(TargetSOC)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 56:
 		x := new(TargetSOCFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 153:
 		x := new(DetailedTax)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 154:
 		x := new(TaxRuleID)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 146:
 		x := new(TimeAnchor)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 3:
 		x := new(TimeStamp)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 50:
 		x := new(Value)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 38:
 		x := new(X509CRL)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 37:
 		x := new(X509Certificate)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 33:
 		x := new(X509IssuerName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 32:
 		x := new(X509IssuerSerialFragment)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 35:
 		x := new(X509SKI)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 34:
 		x := new(X509SerialNumber)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 36:
 		x := new(X509SubjectName)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 12:
 		x := new(XPath)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	case 22:
 		x := new(Y)
 		x.decodeEXI(&d)
+		d.Leave()
 		m = x
 	default:
 		return nil, d.Unexpected(ev)
