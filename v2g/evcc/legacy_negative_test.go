@@ -131,19 +131,7 @@ func TestLegacyEVCCRefusesZeroSessionID(t *testing.T) {
 // detection and SessionStop, a normal end.
 func TestLegacyEVCCStopCharging(t *testing.T) {
 	s, _ := newLegacySECC(t, session.NamespaceISO2)
-	step := func(res *session.LegacyMessage, want session.LegacyMsg) *session.LegacyMessage {
-		t.Helper()
-		res.SessionID = seccID
-		r, err := s.answer(res)
-		if err != nil {
-			t.Fatalf("after %vRes: %v", res.Kind, err)
-		}
-		m := s.decode(r)
-		if m.Kind != want {
-			t.Fatalf("after %vRes: %v, want %v", res.Kind, m.Kind, want)
-		}
-		return m
-	}
+	step := s.step
 	step(&session.LegacyMessage{Kind: session.LMsgSessionSetup, Code: session.LCodeOKNewSessionEstablished}, session.LMsgServiceDiscovery)
 	step(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery, External: true, Transfer: session.TransferDCExtended, ServiceID: 1},
 		session.LMsgPaymentSelection)
@@ -180,5 +168,49 @@ func TestLegacyEVCCStopCharging(t *testing.T) {
 	r, err := s.answer(&session.LegacyMessage{Kind: session.LMsgSessionStop, SessionID: seccID})
 	if err != nil || !r.Done || r.Reason != nil {
 		t.Fatalf("after SessionStopRes: %+v, %v", r, err)
+	}
+}
+
+// step answers with res (in the SECC's session) and checks that the
+// engine's next request is of kind want.
+func (s *legacySECC) step(res *session.LegacyMessage, want session.LegacyMsg) *session.LegacyMessage {
+	s.t.Helper()
+	res.SessionID = seccID
+	r, err := s.answer(res)
+	if err != nil {
+		s.t.Fatalf("after %vRes: %v", res.Kind, err)
+	}
+	m := s.decode(r)
+	if m.Kind != want {
+		s.t.Fatalf("after %vRes: %v, want %v", res.Kind, m.Kind, want)
+	}
+	return m
+}
+
+// TestLegacyEVCCStopsOnEVSEViolation: a CurrentDemandRes with a present
+// current above the vehicle's limit makes the EVCC stop in order and end
+// with ErrEVSEViolation.
+func TestLegacyEVCCStopsOnEVSEViolation(t *testing.T) {
+	s, _ := newLegacySECC(t, session.NamespaceDIN)
+	s.step(&session.LegacyMessage{Kind: session.LMsgSessionSetup, Code: session.LCodeOKNewSessionEstablished}, session.LMsgServiceDiscovery)
+	s.step(&session.LegacyMessage{Kind: session.LMsgServiceDiscovery, External: true, Transfer: session.TransferDCExtended, ServiceID: 1},
+		session.LMsgPaymentSelection)
+	s.step(&session.LegacyMessage{Kind: session.LMsgPaymentSelection}, session.LMsgAuthorization)
+	s.step(&session.LegacyMessage{Kind: session.LMsgAuthorization}, session.LMsgChargeParameterDiscovery)
+	s.step(&session.LegacyMessage{Kind: session.LMsgChargeParameterDiscovery, EVSEMaxV: 500, EVSEMaxI: 200, EVSEMaxP: 90000},
+		session.LMsgCableCheck)
+	pre := s.step(&session.LegacyMessage{Kind: session.LMsgCableCheck}, session.LMsgPreCharge)
+	s.step(&session.LegacyMessage{Kind: session.LMsgPreCharge, PresentV: pre.TargetV}, session.LMsgPowerDelivery)
+	s.step(&session.LegacyMessage{Kind: session.LMsgPowerDelivery}, session.LMsgCurrentDemand)
+	// The vehicle allows 80 A.
+	if m := s.step(&session.LegacyMessage{Kind: session.LMsgCurrentDemand, PresentV: pre.TargetV, PresentI: 150},
+		session.LMsgPowerDelivery); m.Start {
+		t.Fatal("PowerDeliveryReq after the violation is Start")
+	}
+	s.step(&session.LegacyMessage{Kind: session.LMsgPowerDelivery}, session.LMsgWeldingDetection)
+	s.step(&session.LegacyMessage{Kind: session.LMsgWeldingDetection}, session.LMsgSessionStop)
+	r, err := s.answer(&session.LegacyMessage{Kind: session.LMsgSessionStop, SessionID: seccID})
+	if err != nil || !r.Done || !errors.Is(r.Reason, evcc.ErrEVSEViolation) {
+		t.Fatalf("after SessionStopRes: %+v, %v; want ErrEVSEViolation", r, err)
 	}
 }
