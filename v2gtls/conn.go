@@ -113,6 +113,21 @@ func (l *Listener) Close() error { return l.inner.Close() }
 
 type deadliner interface{ SetDeadline(time.Time) error }
 
+// ErrNoDeadline reports a listener whose inner listener has no deadline.
+var ErrNoDeadline = errors.New("v2gtls: listener has no deadline")
+
+// SetDeadline sets the deadline of the inner listener's Accept, as
+// net.TCPListener.SetDeadline does: a time in the past wakes every
+// pending Accept. It returns ErrNoDeadline when the inner listener has
+// none.
+func (l *Listener) SetDeadline(t time.Time) error {
+	d, ok := l.inner.(deadliner)
+	if !ok {
+		return ErrNoDeadline
+	}
+	return d.SetDeadline(t)
+}
+
 // Accept waits for the next connection and completes its handshake under
 // ctx. A failed handshake closes that connection and returns the mapped
 // error (a *ChainError, ErrNoClientCertificate, ErrVersion, …); the
@@ -152,7 +167,11 @@ func (l *Listener) accept(ctx context.Context) (net.Conn, error) {
 		wg.Done() // the function never ran
 	}
 	wg.Wait()
-	_ = d.SetDeadline(time.Time{})
+	if ctx.Err() == nil {
+		// Leave the past deadline of a cancellation in place for the other
+		// pending Accept calls of the listener.
+		_ = d.SetDeadline(time.Time{})
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("v2gtls: accept: %w", ctx.Err())

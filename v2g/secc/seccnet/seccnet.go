@@ -126,22 +126,12 @@ func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 			if ctx.Err() != nil {
 				// Concurrent Accept calls share the listener's deadline:
 				// one may reset it after the cancellation has set it, and
-				// another then waits for a connection. Give it one.
-				wake(ln.Addr())
+				// another then waits for a connection. Wake it again.
+				_ = ln.SetDeadline(time.Unix(1, 0))
 			}
 		}
 	}
 	return first
-}
-
-// wake connects to addr and closes the connection at once.
-func wake(addr net.Addr) {
-	var d net.Dialer
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if c, err := d.DialContext(ctx, addr.Network(), addr.String()); err == nil {
-		_ = c.Close()
-	}
 }
 
 // accept accepts connections from ln until ctx is cancelled. With sessions
