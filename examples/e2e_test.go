@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/v2gstack/iso15118/conformance/replay"
 	"github.com/v2gstack/iso15118/internal/netns"
 	"github.com/v2gstack/iso15118/pki"
 	"github.com/v2gstack/iso15118/pki/testpki"
@@ -82,9 +83,11 @@ func TestSessionOverNamespaces(t *testing.T) {
 		evccOut    []string
 		seccLog    []string
 		notEVCCOut []string
+		trace      bool // record both sides and replay the traces
 	}{
 		{
 			name:     "DC_BPT",
+			trace:    true,
 			seccArgs: []string{"--max-power", "42000"},
 			evccOut:  []string{`EVSE limits: max power 42000 W`, `DC_BPT dynamic session`},
 			seccLog:  []string{"max_power_w=42000"},
@@ -104,6 +107,12 @@ func TestSessionOverNamespaces(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := netns.New(t)
+			traces := t.TempDir()
+			evccTrace := filepath.Join(traces, "session.evcc.jsonl")
+			if tc.trace {
+				tc.seccArgs = append(tc.seccArgs[:len(tc.seccArgs):len(tc.seccArgs)], "--trace-dir", filepath.Join(traces, "secc"))
+				tc.evccArgs = append(tc.evccArgs[:len(tc.evccArgs):len(tc.evccArgs)], "--trace", evccTrace)
+			}
 			secc := exec.Command(seccBin, append([]string{"--iface", l.A.Iface, "--pki", dir}, tc.seccArgs...)...)
 			serr := newBuffer()
 			secc.Stdout, secc.Stderr = serr, serr
@@ -184,6 +193,9 @@ func TestSessionOverNamespaces(t *testing.T) {
 			if !strings.Contains(serr.String(), "secc: shut down") {
 				t.Errorf("secc did not log its shutdown:\n%s", serr)
 			}
+			if tc.trace {
+				checkTraces(t, evccTrace, filepath.Join(traces, "secc"))
+			}
 		})
 	}
 }
@@ -204,5 +216,27 @@ func TestEVCCWithoutSECC(t *testing.T) {
 	msg := strings.TrimSpace(eerr.String())
 	if strings.Count(msg, "\n") != 0 || !strings.HasPrefix(msg, "evcc: no SECC answered SDP") {
 		t.Errorf("stderr = %q, want one line about SDP", msg)
+	}
+}
+
+// checkTraces replays the traces both binaries wrote of one session, each
+// in both roles: every exchange must be ok.
+func checkTraces(t *testing.T, evccTrace, seccDir string) {
+	t.Helper()
+	seccTraces, err := filepath.Glob(filepath.Join(seccDir, "*.secc.jsonl"))
+	if err != nil || len(seccTraces) != 1 {
+		t.Fatalf("secc traces %v (%v), want one", seccTraces, err)
+	}
+	for _, file := range []string{evccTrace, seccTraces[0]} {
+		for _, role := range []replay.Role{replay.RoleSECC, replay.RoleEVCC} {
+			res, err := replay.RunFile(file, role)
+			if err != nil {
+				t.Fatalf("replay %s as %v: %v", filepath.Base(file), role, err)
+			}
+			if !res.OK() || len(res.Exchanges) < 20 {
+				t.Errorf("replay %s as %v: %s", filepath.Base(file), role, res.Summary())
+			}
+			t.Logf("replay %s as %v: %s", filepath.Base(file), role, res.Summary())
+		}
 	}
 }

@@ -43,6 +43,8 @@ import (
 	"github.com/v2gstack/iso15118/sdp/sdpnet"
 	"github.com/v2gstack/iso15118/v2g/evcc"
 	"github.com/v2gstack/iso15118/v2g/evcc/evccnet"
+	"github.com/v2gstack/iso15118/v2g/session"
+	"github.com/v2gstack/iso15118/v2g/trace"
 	"github.com/v2gstack/iso15118/v2gtls"
 )
 
@@ -70,9 +72,10 @@ type options struct {
 	sdpRequests         int
 	protocols           []string // --protocol names, best first
 	plainTCP            bool
+	traceFile           string
 }
 
-const usage = "usage: evcc --iface IFACE --pki DIR [--ac] [--bpt=true|false] [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D] [--sdp-requests N] [--protocol iso20,din,iso2] [--plain-tcp]"
+const usage = "usage: evcc --iface IFACE --pki DIR [--ac] [--bpt=true|false] [--mode scheduled|dynamic] [--capacity KWH] [--soc PCT] [--target PCT] [--min-soc PCT] [--timeout D] [--sdp-requests N] [--protocol iso20,din,iso2] [--plain-tcp] [--trace FILE]"
 
 func inPct(x float64) bool { return x >= 0 && x <= 100 }
 
@@ -92,12 +95,14 @@ func parse(args []string) (options, error) {
 	requests := fs.Int("sdp-requests", sdp.DefaultMaxRequests, "SDP requests before giving up")
 	protocols := fs.String("protocol", "iso20", "protocols offered, best first, comma-separated: iso20, din, iso2")
 	plain := fs.Bool("plain-tcp", false, "lab switch: DIN / ISO 15118-2 over plain TCP without TLS")
+	traceFile := fs.String("trace", "", "write the session's messages to this JSON-lines trace (name it *.evcc.jsonl for v2g replay)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
 	o := options{
 		iface: *iface, pkiDir: *dir, dynamic: *mode == "dynamic", ac: *ac, bpt: *bpt, capacityKWh: *capacity,
 		soc: *soc, target: *target, minSOC: *minSOC, timeout: *timeout, sdpRequests: *requests,
+		traceFile: *traceFile,
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -146,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := session(ctx, o, stdout, log); err != nil {
+	if err := runSession(ctx, o, stdout, log); err != nil {
 		fmt.Fprintf(stderr, "evcc: %v\n", firstLine(err))
 		return 1
 	}
@@ -213,7 +218,7 @@ func (v *vehicle) cycle(now time.Time, watts, voltage, current float64) {
 	v.lastDir = dir
 }
 
-func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) error {
+func runSession(ctx context.Context, o options, stdout io.Writer, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	if o.plainTCP {
@@ -274,14 +279,33 @@ func session(ctx context.Context, o options, stdout io.Writer, log *slog.Logger)
 
 // drive runs the session on c, which it closes, and prints its course;
 // header describes the connection.
-func drive(ctx context.Context, o options, c net.Conn, header string, stdout io.Writer) error {
+func drive(ctx context.Context, o options, c net.Conn, header string, stdout io.Writer) (err error) {
 	bat := evcc.NewSimBattery()
 	bat.CapacityWh = o.capacityKWh * 1000
 	bat.SOCPercent, bat.TargetPct, bat.MinPct = o.soc, o.target, o.minSOC
 	bat.Discharge, bat.Step = o.bpt, step
 	veh := &vehicle{SimBattery: bat, w: stdout}
+	var tr session.TraceFunc
+	if o.traceFile != "" {
+		f, err := os.Create(o.traceFile)
+		if err != nil {
+			_ = c.Close()
+			return fmt.Errorf("--trace: %w", err)
+		}
+		w := trace.NewWriter(f)
+		defer func() {
+			werr := w.Err()
+			if cerr := f.Close(); werr == nil {
+				werr = cerr
+			}
+			if werr != nil && err == nil {
+				err = fmt.Errorf("--trace: %w", werr)
+			}
+		}()
+		tr = w.Hook()
+	}
 	eng, err := evcc.New(evcc.Config{Vehicle: veh, AC: o.ac, BPT: o.bpt, Dynamic: o.dynamic,
-		AppProtocols: appProtocols(o.protocols, o.ac), PlainTCP: o.plainTCP})
+		AppProtocols: appProtocols(o.protocols, o.ac), PlainTCP: o.plainTCP, Trace: tr})
 	if err != nil {
 		_ = c.Close()
 		return err

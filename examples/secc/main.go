@@ -26,10 +26,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -38,6 +41,8 @@ import (
 	"github.com/v2gstack/iso15118/sdp/sdpnet"
 	"github.com/v2gstack/iso15118/v2g/secc"
 	"github.com/v2gstack/iso15118/v2g/secc/seccnet"
+	"github.com/v2gstack/iso15118/v2g/session"
+	"github.com/v2gstack/iso15118/v2g/trace"
 	"github.com/v2gstack/iso15118/v2gtls"
 )
 
@@ -58,9 +63,10 @@ type options struct {
 	paramSets     []uint16
 	protocols     []string // --protocol names
 	plainTCP      bool
+	traceDir      string
 }
 
-const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--services dc,dc_bpt,ac,ac_bpt] [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V] [--modes scheduled,dynamic] [--protocol iso20,din,iso2] [--plain-tcp]"
+const usage = "usage: secc --iface IFACE --pki DIR [--port N] [--max-power W] [--max-voltage V] [--max-current A] [--bpt=true|false] [--services dc,dc_bpt,ac,ac_bpt] [--ac-max-power W] [--ac-max-discharge-power W] [--nominal-voltage V] [--modes scheduled,dynamic] [--protocol iso20,din,iso2] [--plain-tcp] [--trace-dir DIR]"
 
 func parse(args []string) (options, error) {
 	fs := flag.NewFlagSet("secc", flag.ContinueOnError)
@@ -81,10 +87,11 @@ func parse(args []string) (options, error) {
 	nominal := fs.Float64("nominal-voltage", defAC.NominalVoltage, "AC nominal voltage (line to neutral) in V")
 	protocols := fs.String("protocol", "iso20", "protocols accepted, comma-separated: iso20, din, iso2")
 	plain := fs.Bool("plain-tcp", false, "lab switch: serve DIN / ISO 15118-2 over plain TCP without TLS")
+	traceDir := fs.String("trace-dir", "", "write each session's messages to a JSON-lines trace in this directory")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	o := options{iface: *iface, pkiDir: *dir, limits: def, acLimits: defAC}
+	o := options{iface: *iface, pkiDir: *dir, limits: def, acLimits: defAC, traceDir: *traceDir}
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -233,6 +240,11 @@ func serve(ctx context.Context, o options, log *slog.Logger) error {
 		"ac_nominal_voltage_v", a.NominalVoltage, "ac_nominal_frequency_hz", a.NominalFrequency,
 		"services", serviceNames(o.services), "modes", modeNames(o.paramSets))
 	srv := &seccnet.Server{Config: cfg, Logger: log}
+	if o.traceDir != "" {
+		if err := traceSessions(srv, o.traceDir, log); err != nil {
+			return err
+		}
+	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -267,4 +279,50 @@ func modeNames(ids []uint16) string {
 		}
 	}
 	return strings.Join(s, ",")
+}
+
+// traceSessions makes srv write one JSON-lines trace per session into dir,
+// named after the session's start and number, as DIR/<time>-<n>.secc.jsonl.
+func traceSessions(srv *seccnet.Server, dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--trace-dir: %w", err)
+	}
+	var mu sync.Mutex
+	n := 0
+	files := map[net.Conn]*os.File{}
+	writers := map[net.Conn]*trace.Writer{}
+	srv.ConnTrace = func(c net.Conn) session.TraceFunc {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		name := filepath.Join(dir, fmt.Sprintf("%s-%03d.secc.jsonl", time.Now().UTC().Format("20060102T150405"), n))
+		f, err := os.Create(name)
+		if err != nil {
+			log.Warn("secc: trace", "err", err)
+			return nil
+		}
+		w := trace.NewWriter(f)
+		files[c], writers[c] = f, w
+		return w.Hook()
+	}
+	srv.OnConnEvent = func(c net.Conn, ev secc.Event) {
+		if ev.Kind != secc.EventClosed {
+			return
+		}
+		mu.Lock()
+		f, w := files[c], writers[c]
+		delete(files, c)
+		delete(writers, c)
+		mu.Unlock()
+		if f == nil {
+			return
+		}
+		if err := w.Err(); err != nil {
+			log.Warn("secc: trace", "file", f.Name(), "err", err)
+		}
+		if err := f.Close(); err != nil {
+			log.Warn("secc: trace", "file", f.Name(), "err", err)
+		}
+	}
+	return nil
 }
