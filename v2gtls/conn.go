@@ -156,6 +156,9 @@ func (l *Listener) accept(ctx context.Context) (net.Conn, error) {
 		}
 		return raw, nil
 	}
+	// Clear the past deadline an earlier cancelled Accept left; if ctx is
+	// cancelled meanwhile, the function below sets it again.
+	_ = d.SetDeadline(time.Time{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	stop := context.AfterFunc(ctx, func() {
