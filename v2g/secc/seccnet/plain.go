@@ -3,7 +3,6 @@ package seccnet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -23,58 +22,21 @@ func (s *Server) ServePlainTCP(ctx context.Context, ln net.Listener) error {
 	if !s.Config.PlainTCP {
 		return ErrNotPlainTCP
 	}
-	log := s.logger()
 	stop := context.AfterFunc(ctx, func() {
 		if d, ok := ln.(interface{ SetDeadline(t time.Time) error }); ok {
 			_ = d.SetDeadline(time.Unix(1, 0))
 		}
 	})
 	defer stop()
+	next := func(context.Context) (net.Conn, error) { return ln.Accept() }
+	if s.NewEVSE == nil {
+		return s.accept(ctx, next, nil, nil)
+	}
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
 	var slots chan struct{}
-	if s.NewEVSE != nil && s.MaxSessions > 0 {
+	if s.MaxSessions > 0 {
 		slots = make(chan struct{}, s.MaxSessions)
 	}
-	for {
-		if slots != nil {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		c, err := ln.Accept()
-		if ctx.Err() != nil {
-			if c != nil {
-				_ = c.Close()
-			}
-			return nil
-		}
-		if err != nil {
-			if slots != nil {
-				<-slots
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("seccnet: %w", err)
-			}
-			log.Warn("seccnet: accept", "err", err)
-			continue
-		}
-		log.Info("seccnet: plain TCP connection", "remote", c.RemoteAddr().String())
-		if s.NewEVSE == nil {
-			if err := s.ServeConn(ctx, c); err != nil {
-				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
-			}
-			continue
-		}
-		sessions.Go(func() {
-			if slots != nil {
-				defer func() { <-slots }()
-			}
-			if err := s.ServeConn(ctx, c); err != nil {
-				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
-			}
-		})
-	}
+	return s.accept(ctx, next, slots, &sessions)
 }

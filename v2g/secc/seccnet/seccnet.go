@@ -98,7 +98,7 @@ func (s *Server) logger() *slog.Logger {
 // close ln.
 func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 	if s.NewEVSE == nil {
-		return s.accept(ctx, ln, nil, nil)
+		return s.accept(ctx, tlsAccept(ln), nil, nil)
 	}
 	var sessions sync.WaitGroup
 	defer sessions.Wait()
@@ -112,7 +112,7 @@ func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 	}
 	errs := make(chan error, n)
 	for range n {
-		go func() { errs <- s.accept(ctx, ln, slots, &sessions) }()
+		go func() { errs <- s.accept(ctx, tlsAccept(ln), slots, &sessions) }()
 	}
 	var first error
 	for left := n; left > 0; {
@@ -134,11 +134,12 @@ func (s *Server) Serve(ctx context.Context, ln *v2gtls.Listener) error {
 	return first
 }
 
-// accept accepts connections from ln until ctx is cancelled. With sessions
-// nil it serves each connection before it accepts the next one; else it
-// serves each in a new goroutine counted in sessions, holding a slot of
-// slots, when not nil, from before the Accept to the end of the session.
-func (s *Server) accept(ctx context.Context, ln *v2gtls.Listener, slots chan struct{}, sessions *sync.WaitGroup) error {
+// accept accepts connections with next until ctx is cancelled. With
+// sessions nil it serves each connection before it accepts the next one;
+// else it serves each in a new goroutine counted in sessions, holding a
+// slot of slots, when not nil, from before the Accept to the end of the
+// session.
+func (s *Server) accept(ctx context.Context, next func(context.Context) (net.Conn, error), slots chan struct{}, sessions *sync.WaitGroup) error {
 	log := s.logger()
 	for {
 		if slots != nil {
@@ -148,7 +149,7 @@ func (s *Server) accept(ctx context.Context, ln *v2gtls.Listener, slots chan str
 				return nil
 			}
 		}
-		c, err := ln.Accept(ctx)
+		c, err := next(ctx)
 		if ctx.Err() != nil {
 			if c != nil {
 				_ = c.Close()
@@ -165,7 +166,11 @@ func (s *Server) accept(ctx context.Context, ln *v2gtls.Listener, slots chan str
 			log.Warn("seccnet: accept", "err", err)
 			continue
 		}
-		log.Info("seccnet: connection", "remote", c.RemoteAddr().String(), "profile", c.Profile().String())
+		if tc, ok := c.(*v2gtls.Conn); ok {
+			log.Info("seccnet: connection", "remote", c.RemoteAddr().String(), "profile", tc.Profile().String())
+		} else {
+			log.Info("seccnet: plain TCP connection", "remote", c.RemoteAddr().String())
+		}
 		if sessions == nil {
 			if err := s.ServeConn(ctx, c); err != nil {
 				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
@@ -180,6 +185,17 @@ func (s *Server) accept(ctx context.Context, ln *v2gtls.Listener, slots chan str
 				log.Warn("seccnet: session ended", "remote", c.RemoteAddr().String(), "err", err)
 			}
 		})
+	}
+}
+
+// tlsAccept returns ln's Accept as the next function of accept.
+func tlsAccept(ln *v2gtls.Listener) func(context.Context) (net.Conn, error) {
+	return func(ctx context.Context) (net.Conn, error) {
+		c, err := ln.Accept(ctx)
+		if c == nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return c, err
 	}
 }
 
