@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/v2gstack/iso15118/examples/internal/pkidir"
+	"github.com/v2gstack/iso15118/examples/internal/protocols"
 	"github.com/v2gstack/iso15118/pki"
 	"github.com/v2gstack/iso15118/sdp"
 	"github.com/v2gstack/iso15118/sdp/sdpnet"
@@ -93,7 +94,7 @@ func parse(args []string) (options, error) {
 	minSOC := fs.Float64("min-soc", 40, "state of charge to discharge to, in percent")
 	timeout := fs.Duration("timeout", 60*time.Second, "limit for discovery and session together")
 	requests := fs.Int("sdp-requests", sdp.DefaultMaxRequests, "SDP requests before giving up")
-	protocols := fs.String("protocol", "iso20", "protocols offered, best first, comma-separated: iso20, din, iso2")
+	protocolList := fs.String("protocol", "iso20", "protocols offered, best first, comma-separated: iso20, din, iso2")
 	plain := fs.Bool("plain-tcp", false, "lab switch: DIN / ISO 15118-2 over plain TCP without TLS")
 	traceFile := fs.String("trace", "", "write the session's messages to this JSON-lines trace (name it *.evcc.jsonl for v2g replay)")
 	if err := fs.Parse(args); err != nil {
@@ -125,7 +126,7 @@ func parse(args []string) (options, error) {
 		return o, errors.New("--sdp-requests must be at least 1")
 	}
 	var err error
-	if o.protocols, err = parseProtocols(*protocols, *plain); err != nil {
+	if o.protocols, err = protocols.Parse(*protocolList, *plain); err != nil {
 		return o, err
 	}
 	o.plainTCP = *plain
@@ -248,24 +249,10 @@ func runSession(ctx context.Context, o options, stdout io.Writer, log *slog.Logg
 		return fmt.Errorf("TLS: %w", err)
 	}
 
-	sc := &sdpnet.Client{Config: sdp.Config{MaxRequests: o.sdpRequests}, Logger: log}
-	res, err := sc.Discover(ctx, o.iface, sdp.Request{Security: sdp.SecurityTLS, Transport: sdp.TransportTCP})
-	switch {
-	case errors.Is(err, sdp.ErrNoResponse):
-		return fmt.Errorf("no SECC answered SDP on %s after %d requests", o.iface, o.sdpRequests)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("no SECC answered SDP on %s within %v", o.iface, o.timeout)
-	case errors.Is(err, context.Canceled):
-		return errors.New("interrupted during SDP")
-	case err != nil:
-		return fmt.Errorf("SDP: %w", err)
+	addr, err := discover(ctx, o, sdp.SecurityTLS, stdout, log)
+	if err != nil {
+		return err
 	}
-	a := res.Answer
-	if a.Security != sdp.SecurityTLS {
-		return fmt.Errorf("SDP: the SECC at %v offers no TLS", a.Addr)
-	}
-	addr := netip.AddrPortFrom(a.Addr.WithZone(o.iface), a.Port)
-	fmt.Fprintf(stdout, "SECC found at %v after %d SDP request(s)\n", addr, res.Requests)
 	c, err := v2gtls.Dial(ctx, "tcp6", addr.String(), tcfg)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -349,4 +336,31 @@ func drive(ctx context.Context, o options, c net.Conn, header string, stdout io.
 	fmt.Fprintf(stdout, "energy discharged: %.2f kWh\n", out/1000)
 	fmt.Fprintf(stdout, "final SOC:         %.1f %%\n", bat.SOCPercent)
 	return nil
+}
+
+// discover finds the SECC with SDP on o.iface, asking for security (TLS
+// or none), and returns its address.
+func discover(ctx context.Context, o options, security sdp.Security, stdout io.Writer, log *slog.Logger) (netip.AddrPort, error) {
+	sc := &sdpnet.Client{Config: sdp.Config{MaxRequests: o.sdpRequests}, Logger: log}
+	res, err := sc.Discover(ctx, o.iface, sdp.Request{Security: security, Transport: sdp.TransportTCP})
+	switch {
+	case errors.Is(err, sdp.ErrNoResponse):
+		return netip.AddrPort{}, fmt.Errorf("no SECC answered SDP on %s after %d requests", o.iface, o.sdpRequests)
+	case errors.Is(err, context.DeadlineExceeded):
+		return netip.AddrPort{}, fmt.Errorf("no SECC answered SDP on %s within %v", o.iface, o.timeout)
+	case errors.Is(err, context.Canceled):
+		return netip.AddrPort{}, errors.New("interrupted during SDP")
+	case err != nil:
+		return netip.AddrPort{}, fmt.Errorf("SDP: %w", err)
+	}
+	a := res.Answer
+	if a.Security != security {
+		if security == sdp.SecurityTLS {
+			return netip.AddrPort{}, fmt.Errorf("SDP: the SECC at %v offers no TLS", a.Addr)
+		}
+		return netip.AddrPort{}, fmt.Errorf("SDP: the SECC at %v offers %v, not plain TCP", a.Addr, a.Security)
+	}
+	addr := netip.AddrPortFrom(a.Addr.WithZone(o.iface), a.Port)
+	fmt.Fprintf(stdout, "SECC found at %v after %d SDP request(s)\n", addr, res.Requests)
+	return addr, nil
 }

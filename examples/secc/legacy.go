@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,30 +13,6 @@ import (
 	"github.com/v2gstack/iso15118/v2g/secc/seccnet"
 	"github.com/v2gstack/iso15118/v2g/session"
 )
-
-// parseProtocols parses --protocol, a comma-separated list of din, iso2
-// and iso20. With --plain-tcp only din and iso2 are allowed: -20 always
-// runs over TLS.
-func parseProtocols(s string, plain bool) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	for p := range strings.SplitSeq(s, ",") {
-		p = strings.TrimSpace(p)
-		switch p {
-		case "din", "iso2", "iso20":
-		default:
-			return nil, fmt.Errorf("--protocol: unknown protocol %q (want din, iso2, iso20)", p)
-		}
-		if plain && p == "iso20" {
-			return nil, errors.New("--plain-tcp is a lab switch for DIN and ISO 15118-2 only: -20 always runs over TLS (use --protocol din,iso2)")
-		}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
 
 // namespaces returns Config.Protocols for the --protocol names: nil for
 // -20 alone.

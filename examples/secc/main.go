@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/v2gstack/iso15118/examples/internal/pkidir"
+	"github.com/v2gstack/iso15118/examples/internal/protocols"
 	"github.com/v2gstack/iso15118/pki"
 	"github.com/v2gstack/iso15118/sdp/sdpnet"
 	"github.com/v2gstack/iso15118/v2g/secc"
@@ -85,7 +86,7 @@ func parse(args []string) (options, error) {
 	acMaxPower := fs.Float64("ac-max-power", defAC.MaxChargePower, "maximum AC charge power in W")
 	acMaxDischarge := fs.Float64("ac-max-discharge-power", defAC.MaxDischargePower, "maximum AC discharge power in W")
 	nominal := fs.Float64("nominal-voltage", defAC.NominalVoltage, "AC nominal voltage (line to neutral) in V")
-	protocols := fs.String("protocol", "iso20", "protocols accepted, comma-separated: iso20, din, iso2")
+	protocolList := fs.String("protocol", "iso20", "protocols accepted, comma-separated: iso20, din, iso2")
 	plain := fs.Bool("plain-tcp", false, "lab switch: serve DIN / ISO 15118-2 over plain TCP without TLS")
 	traceDir := fs.String("trace-dir", "", "write each session's messages to a JSON-lines trace in this directory")
 	if err := fs.Parse(args); err != nil {
@@ -111,7 +112,7 @@ func parse(args []string) (options, error) {
 		return o, errors.New("--nominal-voltage must be in (0, 1000) V")
 	}
 	var err error
-	if o.protocols, err = parseProtocols(*protocols, *plain); err != nil {
+	if o.protocols, err = protocols.Parse(*protocolList, *plain); err != nil {
 		return o, err
 	}
 	o.plainTCP = *plain
