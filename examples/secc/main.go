@@ -288,10 +288,13 @@ func traceSessions(srv *seccnet.Server, dir string, log *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--trace-dir: %w", err)
 	}
+	type open struct {
+		f *os.File
+		w *trace.Writer
+	}
 	var mu sync.Mutex
 	n := 0
-	files := map[net.Conn]*os.File{}
-	writers := map[net.Conn]*trace.Writer{}
+	traces := map[net.Conn]open{}
 	srv.ConnTrace = func(c net.Conn) session.TraceFunc {
 		mu.Lock()
 		defer mu.Unlock()
@@ -303,7 +306,7 @@ func traceSessions(srv *seccnet.Server, dir string, log *slog.Logger) error {
 			return nil
 		}
 		w := trace.NewWriter(f)
-		files[c], writers[c] = f, w
+		traces[c] = open{f, w}
 		return w.Hook()
 	}
 	srv.OnConnEvent = func(c net.Conn, ev secc.Event) {
@@ -311,18 +314,17 @@ func traceSessions(srv *seccnet.Server, dir string, log *slog.Logger) error {
 			return
 		}
 		mu.Lock()
-		f, w := files[c], writers[c]
-		delete(files, c)
-		delete(writers, c)
+		t, ok := traces[c]
+		delete(traces, c)
 		mu.Unlock()
-		if f == nil {
+		if !ok {
 			return
 		}
-		if err := w.Err(); err != nil {
-			log.Warn("secc: trace", "file", f.Name(), "err", err)
+		if err := t.w.Err(); err != nil {
+			log.Warn("secc: trace", "file", t.f.Name(), "err", err)
 		}
-		if err := f.Close(); err != nil {
-			log.Warn("secc: trace", "file", f.Name(), "err", err)
+		if err := t.f.Close(); err != nil {
+			log.Warn("secc: trace", "file", t.f.Name(), "err", err)
 		}
 	}
 	return nil
